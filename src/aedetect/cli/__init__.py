@@ -1,0 +1,1 @@
+"""The ``aedetect`` command line: one command per module, wired in :mod:`aedetect.cli.main`."""

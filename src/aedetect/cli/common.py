@@ -1,0 +1,112 @@
+"""Helpers shared by the commands: user errors as one line, atomic writes, the
+data part a model folder refers to."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+from aedetect.errors import InputError
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Turn an :class:`InputError` into a one-line message on stderr and exit code 2."""
+    try:
+        yield
+    except InputError as err:
+        print(f"aedetect: error: {err}", file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
+def info(message: str) -> None:
+    """Progress and summaries go to stderr; results go to stdout."""
+    print(message, file=sys.stderr)
+
+
+def atomic_write(path: Path, write) -> Path:
+    """Call ``write(tmp_path)`` then rename the temporary file to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def write_json(path: Path, obj) -> Path:
+    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2) + "\n"))
+
+
+def write_csv(path: Path, header: list[str], rows) -> Path:
+    def write(p: Path) -> None:
+        with open(p, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(rows)
+
+    return atomic_write(path, write)
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    """'96' -> (96, 96); '64x312' -> (64, 312) (height x width)."""
+    if text is None:
+        return None
+    try:
+        parts = [int(p) for p in text.lower().split("x")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (1, 2) or min(parts) < 1:
+        raise InputError(f"--image-size takes N or HxW, e.g. 96 or 64x312; got {text!r}")
+    return (parts[0], parts[-1])
+
+
+def open_for_model(data: str, data_meta: dict):
+    """Open ``data`` with the image size and colour the model was fitted with."""
+    from aedetect.data.datasets import open_dataset
+
+    size = data_meta.get("image_size")
+    return open_dataset(data, image_size=tuple(size) if size else None, color=data_meta.get("color"))
+
+
+def take(X, index):
+    """Rows ``index`` of an array, or a lazy subset of an image folder."""
+    return X.subset(index) if hasattr(X, "subset") else X[index]
+
+
+def test_part(dataset, normal: list[int], data_meta: dict):
+    """The part of ``dataset`` to test a model on, with binary labels (1 = anomaly).
+
+    The official test split where the data set has one; otherwise the held-out
+    split that ``fit`` recorded (same seed, fraction and sample count).
+    Returns (X_test, y_test, test_index, part name).
+    """
+    from aedetect.data.splits import one_class_split
+
+    if dataset.y_train is None:
+        raise InputError(f"{dataset.name} is unlabelled: evaluating needs labelled normal and "
+                         "anomalous samples (one subfolder per class, or y in the .npz)")
+    if dataset.X_test is not None:
+        split = one_class_split(dataset.y_train, normal, test_labels=dataset.y_test)
+        return dataset.X_test, split.y_test, split.test, "test"
+    if "test_fraction" not in data_meta:
+        raise InputError(f"{dataset.name} has no official test split and the model folder records "
+                         "no held-out split: fit the model with `aedetect fit` on this data")
+    if data_meta.get("n_samples") != len(dataset.X_train):
+        raise InputError(f"the model was fitted on data with {data_meta.get('n_samples')} samples; "
+                         f"{dataset.name} has {len(dataset.X_train)}: the held-out split cannot "
+                         "be rebuilt; evaluate on the data the model was fitted on")
+    split = one_class_split(dataset.y_train, normal, test_fraction=data_meta["test_fraction"],
+                            seed=data_meta["split_seed"])
+    return take(dataset.X_train, split.test), split.y_test, split.test, "held-out"

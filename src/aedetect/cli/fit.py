@@ -1,0 +1,96 @@
+"""``aedetect fit``: train a detector on the normal part of a data set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from aedetect.cli.common import info, parse_size, take, user_errors
+from aedetect.errors import InputError
+
+
+def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: float,
+                   split_seed: int, out: Path):
+    """Fit an AutoencoderDetector on the normal training samples of ``dataset`` and save it.
+
+    Without an official test split, a seeded stratified ``test_fraction`` of the
+    data is held out (never trained on) and recorded in the model folder for
+    ``aedetect evaluate``. Returns the fitted detector and the data record saved with it.
+    """
+    from aedetect.data.images import ImageFolder
+    from aedetect.data.splits import one_class_split
+    from aedetect.detector import AutoencoderDetector
+
+    meta = {"path": dataset.path, "name": dataset.name, "layout": dataset.layout,
+            "n_samples": len(dataset.X_train), "class_names": dataset.class_names}
+    if isinstance(dataset.X_train, ImageFolder):
+        meta.update(image_size=list(dataset.X_train.size), color=dataset.X_train.color)
+    if normal is None and dataset.y_train is not None:
+        raise InputError(f"{dataset.name} has classes: name the normal one(s) with --normal, "
+                         f"e.g. --normal {dataset.class_names[0]}")
+    if normal is None:
+        X = dataset.X_train
+        meta["normal"] = []
+    else:
+        labels = dataset.resolve_classes(normal)
+        split = one_class_split(dataset.y_train, labels, test_labels=dataset.y_test,
+                                test_fraction=test_fraction, seed=split_seed)
+        X = take(dataset.X_train, split.train)
+        meta["normal"] = [dataset.class_names[i] for i in labels]
+        if not split.official_test:
+            meta.update(test_fraction=test_fraction, split_seed=split_seed)
+    info(f"fitting {params['model']} on {len(X)} normal samples of {dataset.name} "
+         f"(shape {tuple(X.shape[1:])})")
+    detector = AutoencoderDetector(**params).fit(X)
+    detector.save(out, metadata={"data": meta})
+    h = detector.history_
+    info(f"best validation loss {min(h['val_loss']):.5f} at epoch {h['best_epoch']} of "
+         f"{len(h['val_loss'])} ({h['seconds']:.1f} s); threshold {detector.threshold_:.5g} "
+         f"({detector.threshold_method_}); saved to {out}")
+    return detector, meta
+
+
+def fit(
+    data: str = typer.Argument(..., help="Data folder or file (MNIST IDX folder, class folders of "
+                               "images, train/ + test/ folders, .npy/.npz) or builtin:digits."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
+    normal: str = typer.Option(None, help="Normal class(es), by name or label, comma-separated. "
+                               "Data without classes is all normal."),
+    model: str = typer.Option("dense_ae", help="Model name: dense_ae or conv_ae."),
+    model_options: str = typer.Option(None, help='Model options as JSON, e.g. \'{"latent": 32}\'.'),
+    epochs: int = typer.Option(20, min=1),
+    batch_size: int = typer.Option(64, min=1),
+    learning_rate: float = typer.Option(1e-3, min=0.0),
+    validation_fraction: float = typer.Option(0.1, help="Share of the normal data held out for "
+                                              "early stopping and the threshold."),
+    threshold: str = typer.Option("percentile", help="percentile, mean_std, contamination, "
+                                  "target_fpr or fixed."),
+    threshold_param: float = typer.Option(None, help="The method's parameter (default: 95 for "
+                                          "percentile, 2 for mean_std, ...)."),
+    patience: int = typer.Option(None, min=1, help="Early stopping patience in epochs."),
+    test_fraction: float = typer.Option(0.2, help="Held out for testing when the data has no "
+                                        "official test split."),
+    image_size: str = typer.Option(None, help="Resize images to N or HxW (default: the first "
+                                   "image's size, or 96 when it is larger than 128)."),
+    color: str = typer.Option(None, help="rgb or grey (default: as the first image)."),
+    seed: int = typer.Option(0, help="Seed of the splits, initial weights and batch order."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train a detector on normal data and save it to a model folder."""
+    from aedetect.data.datasets import open_dataset
+
+    with user_errors():
+        try:
+            options = json.loads(model_options) if model_options else None
+        except json.JSONDecodeError as err:
+            raise InputError(f"--model-options is not valid JSON ({err}): {model_options!r}") from None
+        dataset = open_dataset(data, image_size=parse_size(image_size), color=color)
+        params = dict(model=model, model_options=options, epochs=epochs, batch_size=batch_size,
+                      learning_rate=learning_rate, validation_fraction=validation_fraction,
+                      threshold=threshold, threshold_param=threshold_param, patience=patience,
+                      device=device, random_state=seed, verbose=0 if quiet else 1)
+        fit_on_dataset(dataset, normal, params, test_fraction=test_fraction, split_seed=seed,
+                       out=out)

@@ -1,0 +1,134 @@
+"""Image folders with one subfolder per class (Caltech-101's ``101_ObjectCategories``,
+CIFAR-10 as ``train/<class>/*.jpg``), read lazily.
+
+:class:`ImageFolder` behaves like a uint8 array of shape (N, H, W, C) (or
+(N, H, W) for grey) whose items are read from disk, resized and converted
+only when indexed, so a folder larger than memory can be scored in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from aedetect.errors import InputError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
+#: Used when no size is given and the first image is larger than 128 px on a
+#: side: the size of the Caltech-101 reference.
+DEFAULT_LARGE_IMAGE_SIZE = (96, 96)
+_GREY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
+
+
+def is_image(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files directly in folder, sorted by name (hidden files skipped)."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and is_image(p))
+
+
+def class_folders(folder: Path) -> list[Path]:
+    """Subfolders that hold at least one image, sorted by name."""
+    subs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [p for p in subs if any(is_image(f) for f in p.iterdir())]
+
+
+def scan_class_folders(folder: Path, class_names: Sequence[str] | None = None):
+    """Files and integer labels of a folder with one subfolder per class.
+
+    ``class_names`` fixes the label order (e.g. a test folder must use the
+    train folder's order); by default the sorted subfolder names.
+    Returns (files, labels, class_names).
+    """
+    found = {p.name: p for p in class_folders(folder)}
+    if class_names is None:
+        class_names = list(found)
+    unknown = sorted(set(found) - set(class_names))
+    if unknown:
+        raise InputError(f"{folder}: class folder(s) {unknown[:5]} not among the training classes")
+    files: list[Path] = []
+    labels: list[int] = []
+    for label, name in enumerate(class_names):
+        if name in found:
+            images = list_images(found[name])
+            files += images
+            labels += [label] * len(images)
+    return files, np.asarray(labels, dtype=np.int64), list(class_names)
+
+
+class ImageFolder:
+    """A lazy uint8 array of images read from files.
+
+    Parameters
+    ----------
+    files : list of paths, in sample order.
+    size : (height, width) every image is resized to (bilinear, aspect ratio
+        not kept); default: the first image's size if it is at most 128 px on
+        each side, else 96x96.
+    color : "rgb" (N, H, W, 3) or "grey" (N, H, W); default: grey if the
+        first image is grey, else rgb. Images of the other kind are converted.
+    """
+
+    def __init__(self, files: Sequence[Path], *, size: tuple[int, int] | None = None,
+                 color: str | None = None):
+        if not files:
+            raise InputError("no image files given")
+        self.files = [Path(f) for f in files]
+        if size is None or color is None:
+            with self._open(self.files[0]) as first:
+                if size is None:
+                    w, h = first.size
+                    size = (h, w) if max(h, w) <= 128 else DEFAULT_LARGE_IMAGE_SIZE
+                if color is None:
+                    color = "grey" if first.mode in _GREY_MODES else "rgb"
+        if color not in ("rgb", "grey"):
+            raise InputError(f"color must be 'rgb' or 'grey'; got {color!r}")
+        self.size = (int(size[0]), int(size[1]))
+        self.color = color
+        channels = () if color == "grey" else (3,)
+        self.shape = (len(self.files), *self.size, *channels)
+        self.dtype = np.dtype(np.uint8)
+        self.ndim = len(self.shape)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index) -> np.ndarray:
+        if isinstance(index, (int, np.integer)):
+            return self._read(self.files[index])
+        indices = np.arange(len(self.files))[index]
+        out = np.empty((len(indices), *self.shape[1:]), dtype=np.uint8)
+        for i, j in enumerate(indices):
+            out[i] = self._read(self.files[j])
+        return out
+
+    def subset(self, index) -> ImageFolder:
+        """A lazy ImageFolder of the files at ``index`` (same size and color)."""
+        return ImageFolder([self.files[i] for i in np.arange(len(self.files))[index]],
+                           size=self.size, color=self.color)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self[:]
+        return arr if dtype is None else arr.astype(dtype)
+
+    @staticmethod
+    def _open(path: Path) -> Image.Image:
+        try:
+            return Image.open(path)
+        except (OSError, SyntaxError, ValueError) as err:
+            raise InputError(f"{path}: not a readable image ({err})") from err
+
+    def _read(self, path: Path) -> np.ndarray:
+        with self._open(path) as img:
+            try:
+                img = img.convert("L" if self.color == "grey" else "RGB")
+                if img.size != (self.size[1], self.size[0]):
+                    img = img.resize((self.size[1], self.size[0]), Image.Resampling.BILINEAR)
+                return np.asarray(img, dtype=np.uint8)
+            except (OSError, SyntaxError, ValueError) as err:
+                raise InputError(f"{path}: cannot decode image ({err})") from err

@@ -1,0 +1,17 @@
+"""Exceptions that carry a message meant for the user: what was wrong and how to fix it.
+
+The CLI prints these as one line and exits with code 2; any other exception is
+a bug and keeps its traceback.
+"""
+
+
+class InputError(ValueError):
+    """Bad input: data, arguments or options. The message says what to change."""
+
+
+class ModelFolderError(InputError):
+    """A folder that is not a complete aedetect model folder."""
+
+
+class TrainingError(RuntimeError):
+    """Training could not go on (e.g. the loss became NaN). The message says what to try."""

@@ -1,0 +1,57 @@
+"""Metrics of anomaly scores against binary labels, built on scikit-learn.
+
+Labels: 1 = anomaly (the positive class), 0 = normal. Scores: higher = more
+anomalous. At a threshold t, a sample is predicted anomalous when score > t.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import metrics as skm
+
+from aedetect.errors import InputError
+
+
+def _check(y_true, scores) -> tuple[np.ndarray, np.ndarray]:
+    y_true, scores = np.asarray(y_true).astype(np.int64), np.asarray(scores, dtype=np.float64)
+    if y_true.shape != scores.shape or y_true.ndim != 1:
+        raise InputError(f"labels {y_true.shape} and scores {scores.shape} must be 1-D and equal length")
+    if not np.isin(y_true, (0, 1)).all():
+        raise InputError("labels must be 0 (normal) or 1 (anomaly)")
+    return y_true, scores
+
+
+def at_threshold(y_true, scores, threshold: float) -> dict:
+    """Accuracy, precision, recall, F1 and TP/FP/TN/FN when flagging score > threshold."""
+    y_true, scores = _check(y_true, scores)
+    y_pred = (scores > threshold).astype(np.int64)
+    tn, fp, fn, tp = (int(v) for v in skm.confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel())
+    return {
+        "threshold": float(threshold),
+        "accuracy": float(skm.accuracy_score(y_true, y_pred)),
+        "precision": float(skm.precision_score(y_true, y_pred, zero_division=0)),
+        "recall": float(skm.recall_score(y_true, y_pred, zero_division=0)),
+        "f1": float(skm.f1_score(y_true, y_pred, zero_division=0)),
+        "tp": tp, "fp": fp, "tn": tn, "fn": fn,
+    }
+
+
+def evaluate_scores(y_true, scores, threshold: float) -> dict:
+    """Threshold-free AUROC and AUPR (average precision) plus :func:`at_threshold`'s numbers.
+
+    AUROC/AUPR are None when the labels hold only one class.
+    """
+    y_true, scores = _check(y_true, scores)
+    both = len(np.unique(y_true)) == 2
+    return {
+        "auroc": float(skm.roc_auc_score(y_true, scores)) if both else None,
+        "aupr": float(skm.average_precision_score(y_true, scores)) if both else None,
+        **at_threshold(y_true, scores, threshold),
+        "n_normal": int((y_true == 0).sum()),
+        "n_anomalous": int((y_true == 1).sum()),
+    }
+
+
+def threshold_sweep(y_true, scores, thresholds) -> list[dict]:
+    """:func:`at_threshold` at each threshold, e.g. ``np.arange(0.01, 0.0501, 0.005)``."""
+    return [at_threshold(y_true, scores, t) for t in thresholds]

@@ -1,0 +1,97 @@
+"""The one training loop for every model: Adam on ``model.loss``, mini-batches,
+validation loss each epoch, optional early stopping, best weights kept.
+
+Data stay as numpy arrays (uint8 where they came so) and are converted batch
+by batch by ``to_tensor``, so training memory is the raw data plus one batch.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from aedetect.errors import TrainingError
+
+
+def progress_bar(verbose: int, description: str = ""):
+    """A rich progress bar on stderr (disabled when verbose == 0)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
+                    console=Console(stderr=True), disable=verbose == 0, transient=False)
+
+
+def mean_loss(model: torch.nn.Module, X, to_tensor: Callable, batch_size: int) -> float:
+    """Mean of ``model.loss`` over X in batches, weighted by batch size, without gradients."""
+    model.eval()
+    total = 0.0
+    with torch.inference_mode():
+        for i in range(0, len(X), batch_size):
+            xb = to_tensor(X[i:i + batch_size])
+            total += float(model.loss(xb)) * len(xb)
+    return total / len(X)
+
+
+def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs: int,
+          batch_size: int, learning_rate: float, patience: int | None, seed: int,
+          verbose: int = 1) -> dict:
+    """Train ``model`` in place on X_train; X_val (normal data no gradient step sees)
+    picks the epoch whose weights are kept and, with ``patience``, stops training
+    after that many epochs without improvement.
+
+    ``to_tensor(batch)`` turns a numpy batch into a float tensor on the
+    model's device. Returns the history: ``train_loss`` and ``val_loss`` per
+    epoch, ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    history = {"train_loss": [], "val_loss": [], "best_epoch": 0, "stopped_early": False}
+    best_loss, best_state, waited = math.inf, copy.deepcopy(model.state_dict()), 0
+    n = len(X_train)
+    start = time.perf_counter()
+    with progress_bar(verbose) as bar:
+        task = bar.add_task(f"training {getattr(model, 'name', 'model')}", total=epochs, info="")
+        for epoch in range(1, epochs + 1):
+            model.train()
+            order = torch.randperm(n, generator=generator).numpy()
+            total = 0.0
+            for i in range(0, n, batch_size):
+                idx = np.sort(order[i:i + batch_size])
+                xb = to_tensor(X_train[idx])
+                loss = model.loss(xb)
+                value = float(loss.detach())
+                if not math.isfinite(value):
+                    model.load_state_dict(best_state)
+                    raise TrainingError(
+                        f"the training loss became {value} in epoch {epoch}; the weights of "
+                        f"epoch {history['best_epoch']} were kept. Try a lower learning rate "
+                        f"(now {learning_rate}) or check the input for extreme values"
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += value * len(xb)
+            history["train_loss"].append(total / n)
+            history["val_loss"].append(mean_loss(model, X_val, to_tensor, batch_size))
+            if history["val_loss"][-1] < best_loss:
+                best_loss, waited = history["val_loss"][-1], 0
+                best_state = copy.deepcopy(model.state_dict())
+                history["best_epoch"] = epoch
+            else:
+                waited += 1
+            bar.update(task, advance=1, info=f"train {history['train_loss'][-1]:.5f}  "
+                                             f"val {history['val_loss'][-1]:.5f}")
+            if patience is not None and waited >= patience:
+                history["stopped_early"] = True
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    history["seconds"] = time.perf_counter() - start
+    return history

@@ -1,0 +1,52 @@
+"""Shared fixtures: small synthetic data made here, and the real-data folder.
+
+Real data come from $AEDETECT_DATA (default ../shared/data beside the project).
+When a data set is missing the test is skipped, unless AEDETECT_REQUIRE_DATA=1
+(as in CI), which makes it fail.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def real_data(subpath: str) -> Path:
+    """The real data set at $AEDETECT_DATA/subpath, or skip (fail in CI) when it is absent."""
+    base = Path(os.environ.get("AEDETECT_DATA", ROOT.parent / "shared" / "data"))
+    path = base / subpath
+    if not path.exists():
+        message = f"real data {path} not found (set AEDETECT_DATA to the shared data folder)"
+        if os.environ.get("AEDETECT_REQUIRE_DATA") == "1":
+            pytest.fail(message + "; AEDETECT_REQUIRE_DATA=1 forbids skipping")
+        pytest.skip(message)
+    return path
+
+
+def blobs(n: int, size: int = 8, *, anomalous: bool = False, seed: int = 0) -> np.ndarray:
+    """Synthetic grey images, uint8 (n, size, size): normal ones are a bright square
+    in the centre; anomalous ones a bright square in a corner plus noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 30, size=(n, size, size)).astype(np.uint8)
+    q = size // 4
+    if anomalous:
+        X[:, :2 * q, :2 * q] = 220
+        X += rng.integers(0, 35, size=X.shape).astype(np.uint8)
+    else:
+        X[:, q:3 * q, q:3 * q] = 200 + rng.integers(0, 40, size=(n, 1, 1)).astype(np.uint8)
+    return X
+
+
+@pytest.fixture
+def normal_images() -> np.ndarray:
+    return blobs(200, seed=1)
+
+
+@pytest.fixture
+def anomalous_images() -> np.ndarray:
+    return blobs(50, anomalous=True, seed=2)
