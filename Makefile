@@ -28,7 +28,7 @@ demo: install
 	$(VENV)/bin/aedetect demo --out demo-output
 
 test: install-dev
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
 clean:

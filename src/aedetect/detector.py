@@ -27,8 +27,8 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from aedetect.data.arrays import as_samples, check_finite
 from aedetect.data.splits import train_validation_split
 from aedetect.errors import InputError, ModelFolderError
-from aedetect.models import build_model
-from aedetect.thresholds import compute_threshold
+from aedetect.models import build_model, model_config
+from aedetect.thresholds import METHODS, compute_threshold
 from aedetect.training import progress_bar, train
 
 CONFIG_FILE = "config.json"
@@ -101,7 +101,7 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         A seeded ``validation_fraction`` of X is held out: no gradient step sees
         it; it selects the kept weights and sets ``threshold_``.
         """
-        self._check_params()
+        self.check_params()
         X = as_samples(X)
         X = X if isinstance(X, np.ndarray) else np.asarray(X)
         check_finite(X)
@@ -126,7 +126,15 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         self.validation_scores_ = self.reconstruction_error(X_val)
         return self.calibrate_threshold(self.threshold, self.threshold_param)
 
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
+        """Raise InputError for a parameter that cannot work; ``fit`` calls this first."""
+        model_config(self.model, self.model_options)
+        if self.threshold not in METHODS:
+            raise InputError(f"unknown threshold method {self.threshold!r}; choose one of "
+                             f"{', '.join(METHODS)}")
+        if self.threshold == "fixed" and self.threshold_param is None:
+            raise InputError("threshold='fixed' needs its value, e.g. threshold_param=0.02")
+        resolve_device(self.device)
         for name in ("epochs", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:

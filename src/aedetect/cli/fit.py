@@ -74,23 +74,25 @@ def fit(
                                         "official test split."),
     image_size: str = typer.Option(None, help="Resize images to N or HxW (default: the first "
                                    "image's size, or 96 when it is larger than 128)."),
-    color: str = typer.Option(None, help="rgb or grey (default: as the first image)."),
+    color: str = typer.Option(None, help="rgb or grey (default: grey only if sampled images are all grey)."),
     seed: int = typer.Option(0, help="Seed of the splits, initial weights and batch order."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a detector on normal data and save it to a model folder."""
     from aedetect.data.datasets import open_dataset
+    from aedetect.detector import AutoencoderDetector
 
     with user_errors():
         try:
             options = json.loads(model_options) if model_options else None
         except json.JSONDecodeError as err:
             raise InputError(f"--model-options is not valid JSON ({err}): {model_options!r}") from None
-        dataset = open_dataset(data, image_size=parse_size(image_size), color=color)
         params = dict(model=model, model_options=options, epochs=epochs, batch_size=batch_size,
                       learning_rate=learning_rate, validation_fraction=validation_fraction,
                       threshold=threshold, threshold_param=threshold_param, patience=patience,
                       device=device, random_state=seed, verbose=0 if quiet else 1)
+        AutoencoderDetector(**params).check_params()  # before reading any data
+        dataset = open_dataset(data, image_size=parse_size(image_size), color=color)
         fit_on_dataset(dataset, normal, params, test_fraction=test_fraction, split_seed=seed,
                        out=out)

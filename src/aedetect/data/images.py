@@ -70,8 +70,9 @@ class ImageFolder:
     size : (height, width) every image is resized to (bilinear, aspect ratio
         not kept); default: the first image's size if it is at most 128 px on
         each side, else 96x96.
-    color : "rgb" (N, H, W, 3) or "grey" (N, H, W); default: grey if the
-        first image is grey, else rgb. Images of the other kind are converted.
+    color : "rgb" (N, H, W, 3) or "grey" (N, H, W); default: grey if all of
+        up to 20 images spread over the list are grey, else rgb. Images of the
+        other kind are converted.
     """
 
     def __init__(self, files: Sequence[Path], *, size: tuple[int, int] | None = None,
@@ -79,13 +80,17 @@ class ImageFolder:
         if not files:
             raise InputError("no image files given")
         self.files = [Path(f) for f in files]
-        if size is None or color is None:
+        if size is None:
             with self._open(self.files[0]) as first:
-                if size is None:
-                    w, h = first.size
-                    size = (h, w) if max(h, w) <= 128 else DEFAULT_LARGE_IMAGE_SIZE
-                if color is None:
-                    color = "grey" if first.mode in _GREY_MODES else "rgb"
+                w, h = first.size
+            size = (h, w) if max(h, w) <= 128 else DEFAULT_LARGE_IMAGE_SIZE
+        if color is None:
+            sample = np.unique(np.linspace(0, len(self.files) - 1, 20).astype(int))
+            modes = set()
+            for i in sample:
+                with self._open(self.files[i]) as img:
+                    modes.add(img.mode)
+            color = "grey" if modes <= _GREY_MODES else "rgb"
         if color not in ("rgb", "grey"):
             raise InputError(f"color must be 'rgb' or 'grey'; got {color!r}")
         self.size = (int(size[0]), int(size[1]))

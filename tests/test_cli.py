@@ -1,0 +1,107 @@
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from aedetect.cli.main import app
+from tests.conftest import blobs
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def labelled_npz(tmp_path):
+    X = np.concatenate([blobs(150, seed=1), blobs(60, anomalous=True, seed=2)])
+    y = np.r_[np.zeros(150, int), np.ones(60, int)]
+    np.savez(tmp_path / "parts.npz", X=X, y=y, class_names=np.array(["good", "bad"]))
+    return tmp_path / "parts.npz"
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result
+
+
+def test_fit_evaluate_score_round_trip(tmp_path, labelled_npz):
+    model = tmp_path / "model"
+    run("fit", labelled_npz, "--normal", "good", "--model", "conv_ae", "--epochs", "20", "--batch-size", "16",
+        "--model-options", '{"channels": [8, 16], "latent": 8}', "--out", model, "--quiet")
+    config = json.loads((model / "config.json").read_text())
+    assert config["metadata"]["data"]["normal"] == ["good"]
+    assert config["metadata"]["data"]["test_fraction"] == 0.2
+
+    result = run("evaluate", model, labelled_npz, "--out", tmp_path / "eval", "--sweep", "0.01:0.05:0.01")
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    for key in ("auroc", "aupr", "f1", "precision", "recall", "accuracy", "tp", "fp", "tn", "fn",
+                "threshold", "sweep"):
+        assert key in metrics
+    assert metrics["part"] == "held-out"
+    assert metrics["n_normal"] + metrics["n_anomalous"] == 42  # 20% of 210, never trained on
+    assert metrics["auroc"] > 0.9
+    assert [round(r["threshold"], 3) for r in metrics["sweep"]] == [0.01, 0.02, 0.03, 0.04, 0.05]
+    assert "auroc" in result.stdout
+    for name in ("scores.csv", "loss.png", "scores.png", "roc.png"):
+        assert (tmp_path / "eval" / name).stat().st_size > 0
+
+    run("score", model, labelled_npz, "--out", tmp_path / "scores.csv")
+    with open(tmp_path / "scores.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 210 and rows[0]["class"] == "good"
+    flagged = [int(r["flagged"]) for r in rows]
+    assert sum(flagged[150:]) > 50 and sum(flagged[:150]) < 30
+
+
+def test_fit_and_score_an_image_folder(tmp_path):
+    for i, img in enumerate(blobs(40, size=12, seed=3)):
+        Image.fromarray(img).save(tmp_path / f"part_{i:03d}.png")
+    run("fit", tmp_path, "--epochs", "2", "--out", tmp_path / "m", "--quiet")
+    run("score", tmp_path / "m", tmp_path, "--out", tmp_path / "s.csv")
+    with open(tmp_path / "s.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 40 and rows[3]["file"].endswith("part_003.png")
+
+
+def test_user_errors_are_one_line_with_exit_code_2(tmp_path, labelled_npz):
+    cases = [
+        ["fit", tmp_path / "nowhere", "--out", tmp_path / "m"],
+        ["fit", labelled_npz, "--normal", "shiny", "--out", tmp_path / "m"],
+        ["fit", labelled_npz, "--out", tmp_path / "m"],
+        ["fit", labelled_npz, "--normal", "good", "--model", "vae9", "--out", tmp_path / "m"],
+        ["fit", labelled_npz, "--normal", "good", "--model-options", "{bad", "--out", tmp_path / "m"],
+        ["evaluate", tmp_path, labelled_npz, "--out", tmp_path / "e"],
+    ]
+    for args in cases:
+        result = runner.invoke(app, [str(a) for a in args])
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("aedetect: error:"), result.stderr
+    assert not (tmp_path / "m").exists()  # nothing half-written
+
+
+def test_real_subprocess_usage_error_and_lazy_imports():
+    result = subprocess.run([sys.executable, "-m", "aedetect.cli", "fit"], capture_output=True,
+                            text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Missing argument" in result.stderr
+    assert "Traceback" not in result.stderr
+    code = "import sys, aedetect.cli.main; print('torch' in sys.modules, 'matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_demo_command_runs_end_to_end(tmp_path):
+    """The README's main job, as a real subprocess."""
+    result = subprocess.run([sys.executable, "-m", "aedetect.cli", "demo", "--out", tmp_path / "d",
+                             "--quiet"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "AUROC" in result.stdout and "F1" in result.stdout
+    metrics = json.loads((tmp_path / "d" / "metrics.json").read_text())
+    assert metrics["auroc"] > 0.95
+    assert (tmp_path / "d" / "model" / "model.safetensors").exists()
+    assert (tmp_path / "d" / "roc.png").exists()
