@@ -38,6 +38,16 @@ def test_idx_round_trip_and_mnist_layout(mnist_like):
     assert ds.resolve_classes("3,1") == [1, 3]
 
 
+def test_fashion_mnist_is_named_by_its_folder(mnist_like, tmp_path):
+    fashion = tmp_path / "fashion-mnist"
+    fashion.mkdir()
+    for f in mnist_like.glob("*.gz"):
+        (fashion / f.name).write_bytes(f.read_bytes())
+    ds = open_dataset(fashion)
+    assert ds.name == "fashion-mnist" and ds.class_names[9] == "Ankle boot"
+    assert ds.resolve_classes("Trouser") == [1]
+
+
 def test_truncated_idx_is_refused(tmp_path):
     write_idx(tmp_path / "x.gz", np.zeros((4, 3), dtype=np.uint8))
     data = gzip.decompress((tmp_path / "x.gz").read_bytes())

@@ -86,12 +86,11 @@ def print_metrics(metrics: dict) -> None:
     def fmt(v):
         return "n/a" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
 
-    head = Table(title=f"{metrics['part']} part: {metrics['n_normal']} normal, "
-                       f"{metrics['n_anomalous']} anomalous samples")
+    head = Table(title=f"{metrics['part']} part")
     head.add_column("metric")
     head.add_column("value", justify="right")
-    for k in ["auroc", "aupr", "threshold", "f1", "precision", "recall", "accuracy",
-              "tp", "fp", "tn", "fn"]:
+    for k in ["n_normal", "n_anomalous", "auroc", "aupr", "threshold", "f1", "precision", "recall",
+              "accuracy", "tp", "fp", "tn", "fn"]:
         head.add_row(k, fmt(metrics[k]))
     cols = ["threshold", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn"]
     if "validation_percentile" in metrics["sweep"][0]:
