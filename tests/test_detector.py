@@ -9,6 +9,8 @@ from aedetect.data.splits import train_validation_split
 from aedetect.errors import InputError, ModelFolderError, TrainingError
 
 FAST = dict(epochs=15, batch_size=32, verbose=0, random_state=0)
+# Several tests train for an epoch or two on purpose; the collapse check has its own tests.
+pytestmark = pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")
 
 
 def fitted(X, **kw):

@@ -18,6 +18,7 @@ import json
 import math
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from sklearn.base import BaseEstimator, OutlierMixin
 
 from aedetect.data.arrays import as_samples, check_finite
 from aedetect.data.splits import train_validation_split
-from aedetect.errors import InputError, ModelFolderError
+from aedetect.errors import CollapseWarning, InputError, ModelFolderError
 from aedetect.models import build_model, model_config
 from aedetect.thresholds import METHODS, compute_threshold
 from aedetect.training import progress_bar, train
@@ -124,7 +125,33 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
                               learning_rate=self.learning_rate, patience=self.patience,
                               seed=self.seed_, verbose=self.verbose)
         self.validation_scores_ = self.reconstruction_error(X_val)
+        self._check_collapse(X_train, X_val)
         return self.calibrate_threshold(self.threshold, self.threshold_param)
+
+    def _check_collapse(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
+        """Record in ``history_`` whether the model reconstructs the held-out normals no better
+        than a constant output (the mean training sample) does, and warn if so."""
+        size = max(self.batch_size, 1024)
+        constant, model = [], []
+        with torch.inference_mode():
+            mean = sum(self._to_tensor(X_train[i:i + size]).sum(0)
+                       for i in range(0, len(X_train), size)) / len(X_train)
+            for i in range(0, len(X_val), size):
+                x = self._to_tensor(X_val[i:i + size])
+                constant.append(float((x - mean).pow(2).sum()))
+                model.append(float((self.model_(x) - x).pow(2).sum()))
+        constant, model = sum(constant) / X_val.size, sum(model) / X_val.size
+        self.history_["constant_output_error"] = constant
+        self.history_["validation_error"] = model
+        self.history_["collapsed"] = bool(model >= 0.9 * constant)
+        if self.history_["collapsed"]:
+            warnings.warn(
+                f"the {self.model} model reconstructs held-out normal samples no better than one "
+                f"constant output does (validation error {model:.4g}; the mean training sample: "
+                f"{constant:.4g}): it collapsed or is undertrained, so its scores mostly measure how "
+                "far an input lies from the average. Try a lower learning_rate, more epochs, "
+                "model_options norm='batch' or loss='bce', or (for a VAE) a smaller beta",
+                CollapseWarning, stacklevel=3)
 
     def check_params(self) -> None:
         """Raise InputError for a parameter that cannot work; ``fit`` calls this first."""

@@ -15,3 +15,7 @@ class ModelFolderError(InputError):
 
 class TrainingError(RuntimeError):
     """Training could not go on (e.g. the loss became NaN). The message says what to try."""
+
+
+class CollapseWarning(UserWarning):
+    """The trained model reconstructs every input as (almost) the same output."""

@@ -1,4 +1,5 @@
-"""The one training loop for every model: Adam on ``model.loss``, mini-batches,
+"""The one training loop for every model: mini-batches through the model's own
+``training_step`` (Adam on ``model.loss`` for most; two phases for the AAE),
 validation loss each epoch, optional early stopping, best weights kept.
 
 Data stay as numpy arrays (uint8 where they came so) and are converted batch
@@ -51,22 +52,25 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     epoch, ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
     """
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    optimizers = model.configure_optimizers(learning_rate)
     history = {"train_loss": [], "val_loss": [], "best_epoch": 0, "stopped_early": False}
     best_loss, best_state, waited = math.inf, copy.deepcopy(model.state_dict()), 0
     n = len(X_train)
+    bounds = list(range(0, n, batch_size)) + [n]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        del bounds[-2]  # no batch of one sample: batch normalisation cannot train on it
     start = time.perf_counter()
     with progress_bar(verbose) as bar:
         task = bar.add_task(f"training {getattr(model, 'name', 'model')}", total=epochs, info="")
         for epoch in range(1, epochs + 1):
             model.train()
+            model.start_epoch(epoch)
             order = torch.randperm(n, generator=generator).numpy()
             total = 0.0
-            for i in range(0, n, batch_size):
-                idx = np.sort(order[i:i + batch_size])
+            for i, j in zip(bounds[:-1], bounds[1:]):
+                idx = np.sort(order[i:j])
                 xb = to_tensor(X_train[idx])
-                loss = model.loss(xb)
-                value = float(loss.detach())
+                value = float(model.training_step(xb, optimizers))
                 if not math.isfinite(value):
                     model.load_state_dict(best_state)
                     raise TrainingError(
@@ -74,9 +78,6 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                         f"epoch {history['best_epoch']} were kept. Try a lower learning rate "
                         f"(now {learning_rate}) or check the input for extreme values"
                     )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
                 total += value * len(xb)
             history["train_loss"].append(total / n)
             history["val_loss"].append(mean_loss(model, X_val, to_tensor, batch_size))

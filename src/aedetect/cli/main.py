@@ -4,6 +4,7 @@ inside the commands so that ``aedetect --help`` answers at once."""
 from __future__ import annotations
 
 import sys
+import warnings
 
 import typer
 
@@ -23,8 +24,13 @@ app.command("evaluate")(evaluate.evaluate)
 app.command("demo")(demo.demo)
 
 
+def _plain_warning(message, category, filename, lineno, line=None) -> str:
+    return f"aedetect: warning: {message}\n"
+
+
 def main() -> None:
     """Run the CLI; a usage error prints one line and exits with code 2."""
+    warnings.formatwarning = _plain_warning
     try:
         code = app(standalone_mode=False)
     except typer.Abort:

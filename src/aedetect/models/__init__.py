@@ -2,8 +2,11 @@
 CLI and the benchmarks never branch on model names.
 
 Every model is a :class:`~aedetect.models.base.Autoencoder` built as
-``cls(input_shape, **options)`` where ``input_shape`` is ``(D,)`` for vectors
-or ``(C, H, W)`` for images, and ``options`` are the fields of its ``Config``.
+``cls(input_shape, config)`` where ``input_shape`` is ``(D,)`` for vectors
+or ``(C, H, W)`` for images, and ``config`` is its ``Config`` dataclass filled
+from the user's options. All families share the encoder/decoder stacks of
+:mod:`aedetect.models.layers`: ``dense_ae``, ``conv_ae`` (plain AE), ``vae``,
+``beta_vae``, ``aae`` (adversarial, Wasserstein critic) and ``dae`` (denoising).
 """
 
 from __future__ import annotations
@@ -47,4 +50,4 @@ def build_model(name: str, input_shape: tuple[int, ...], options: dict | None = 
 
 
 # Importing the model modules fills the registry.
-from aedetect.models import conv_ae, dense_ae  # noqa: E402, F401
+from aedetect.models import aae, ae, dae, vae  # noqa: E402, F401

@@ -1,40 +1,66 @@
-"""What every autoencoder in the registry answers: encode, decode, a training loss
-and a per-sample anomaly score (higher = more anomalous)."""
+"""What every model in the registry answers: encode, decode, a training loss, a
+per-sample anomaly score (higher = more anomalous) and its own training step."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
+from aedetect.models.layers import ArchConfig, build_decoder, build_encoder
+
 
 class Autoencoder(nn.Module):
-    """Base class. Subclasses define ``Config`` (a dataclass), ``encode`` and ``decode``.
+    """A plain autoencoder on the shared encoder/decoder stacks; families subclass it.
 
     Inputs are float tensors scaled to [0, 1]: (B, D) vectors or (B, C, H, W)
-    images; ``forward`` returns a reconstruction of the same shape.
+    images; ``forward`` returns the reconstruction, same shape, values in (0, 1).
     """
 
     name = "autoencoder"
-    Config: type
+    Config: type[ArchConfig] = ArchConfig
 
-    def __init__(self, input_shape: tuple[int, ...], config):
+    def __init__(self, input_shape: tuple[int, ...], config: ArchConfig):
         super().__init__()
         self.input_shape = tuple(input_shape)
         self.config = config
+        self.body, features = build_encoder(self.input_shape, config)  # (B, *in) -> (B, F)
+        self.head = nn.Linear(features, config.latent)  # (B, F) -> (B, latent)
+        self.decoder = build_decoder(self.input_shape, config)  # (B, latent) -> (B, *in)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:  # (B, *input_shape) -> (B, latent)
-        raise NotImplementedError
+        return self.head(self.body(x))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:  # (B, latent) -> (B, *input_shape)
-        raise NotImplementedError
+        return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
+    def reconstruction_loss(self, x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Mean over pixels and batch: squared error, or binary cross-entropy with loss='bce'."""
+        if self.config.loss == "bce":
+            return nn.functional.binary_cross_entropy(x_hat, x)
+        return nn.functional.mse_loss(x_hat, x)
+
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        """Training loss of a batch: mean squared error over all pixels/features."""
-        return nn.functional.mse_loss(self(x), x)
+        """Training (and validation) loss of a batch."""
+        return self.reconstruction_loss(self(x), x)
 
     def score(self, x: torch.Tensor) -> torch.Tensor:
         """Per-sample anomaly score (B,): mean squared reconstruction error; higher = more anomalous."""
         return (self(x) - x).pow(2).flatten(1).mean(dim=1)
+
+    def start_epoch(self, epoch: int) -> None:
+        """Called by the training loop before each epoch (1-based); for schedules such as KL warm-up."""
+
+    def configure_optimizers(self, learning_rate: float) -> list[torch.optim.Optimizer]:
+        return [torch.optim.Adam(self.parameters(), lr=learning_rate)]
+
+    def training_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer]) -> torch.Tensor:
+        """One update on batch x; returns the (detached) loss of the batch."""
+        (optimizer,) = optimizers
+        loss = self.loss(x)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()

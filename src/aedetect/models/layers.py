@@ -1,0 +1,150 @@
+"""Encoder and decoder stacks shared by every model family, so that AE, VAE, AAE
+and DAE can be compared on identical networks.
+
+An encoder *body* maps inputs to a feature vector; each family adds its own
+head(s) from the features to the latent code (one linear layer for an AE, mean
+and log-variance for a VAE). A *decoder* maps the latent code back to inputs,
+ending in a sigmoid (inputs are scaled to [0, 1]).
+
+``arch="dense"``: flatten, then ``hidden`` linear layers.
+``arch="conv"``: one 3x3 conv per ``channels`` entry (stride ``strides``, or
+stride 1 followed by 2x2 max-pooling with ``pool=True``), flatten, then
+``hidden`` linear layers. The decoder mirrors the encoder: ``decoder_hidden``
+linear layers (default: ``hidden`` reversed), a linear layer back to the
+flattened conv map, then transposed convs (or conv + upsampling) that land
+exactly on the encoder's sizes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from torch import nn
+
+from aedetect.errors import InputError
+
+
+@dataclass
+class ArchConfig:
+    arch: str = "auto"  # "dense", "conv", or "auto": conv for images, dense for vectors
+    hidden: tuple[int, ...] | None = None  # encoder linear widths; None: (400,) dense, () conv
+    decoder_hidden: tuple[int, ...] | None = None  # None: hidden reversed
+    latent: int = 32
+    channels: tuple[int, ...] = (32, 64, 128)  # conv only: one 3x3 conv per entry
+    strides: int | tuple[int, ...] = 2  # conv only: one per conv, or one for all
+    pool: bool = False  # conv only: stride-1 convs + 2x2 max-pooling, upsampling back
+    activation: str = "relu"  # "relu" or "leaky_relu"
+    negative_slope: float = 0.01  # of leaky_relu
+    norm: str | None = None  # "batch": batch normalisation before every hidden activation
+    loss: str = "mse"  # training reconstruction loss: "mse" or "bce" (scores are always MSE)
+
+
+def resolve_arch(config: ArchConfig, input_shape: tuple[int, ...]) -> str:
+    arch = config.arch
+    if arch == "auto":
+        arch = "conv" if len(input_shape) == 3 else "dense"
+    if arch not in ("dense", "conv"):
+        raise InputError(f"arch must be 'dense', 'conv' or 'auto'; got {config.arch!r}")
+    if arch == "conv" and len(input_shape) != 3:
+        raise InputError(
+            f"a conv network needs images, (N, H, W) or (N, H, W, C); got vectors of {input_shape[0]} "
+            "features: reshape them to images (e.g. X.reshape(-1, 28, 28)) or use a dense network"
+        )
+    for name, allowed in (("activation", ("relu", "leaky_relu")), ("norm", (None, "batch")),
+                          ("loss", ("mse", "bce"))):
+        if getattr(config, name) not in allowed:
+            raise InputError(f"{name} must be one of {allowed}; got {getattr(config, name)!r}")
+    return arch
+
+
+def _act(config: ArchConfig) -> nn.Module:
+    if config.activation == "leaky_relu":
+        return nn.LeakyReLU(config.negative_slope)
+    return nn.ReLU()
+
+
+def _linear_stack(sizes: list[int], config: ArchConfig) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers.append(nn.Linear(a, b))
+        if config.norm == "batch":
+            layers.append(nn.BatchNorm1d(b))
+        layers.append(_act(config))
+    return layers
+
+
+def _conv_plan(config: ArchConfig, input_shape: tuple[int, ...]):
+    """Channels, strides and the spatial size before each conv level and after the last."""
+    channels = [int(c) for c in config.channels]
+    strides = config.strides
+    strides = [int(strides)] * len(channels) if isinstance(strides, int) else [int(s) for s in strides]
+    if len(strides) != len(channels):
+        raise InputError(f"{len(channels)} channels but {len(strides)} strides")
+    if config.pool:
+        strides = [2] * len(channels)  # each level halves the size by pooling instead
+    sizes = [tuple(input_shape[1:])]
+    for s in strides:
+        sizes.append((math.ceil(sizes[-1][0] / s), math.ceil(sizes[-1][1] / s)))
+    return channels, strides, sizes
+
+
+def build_encoder(input_shape: tuple[int, ...], config: ArchConfig) -> tuple[nn.Module, int]:
+    """The encoder body, (B, *input_shape) -> (B, features), and its number of features."""
+    arch = resolve_arch(config, input_shape)
+    if arch == "dense":
+        hidden = [int(h) for h in (config.hidden if config.hidden is not None else (400,))]
+        sizes = [math.prod(input_shape), *hidden]
+        return nn.Sequential(nn.Flatten(), *_linear_stack(sizes, config)), sizes[-1]
+    channels, strides, sizes = _conv_plan(config, input_shape)
+    layers: list[nn.Module] = []
+    for a, b, s in zip([input_shape[0], *channels[:-1]], channels, strides):
+        layers.append(nn.Conv2d(a, b, 3, stride=1 if config.pool else s, padding=1))
+        if config.norm == "batch":
+            layers.append(nn.BatchNorm2d(b))
+        layers.append(_act(config))
+        if config.pool:
+            layers.append(nn.MaxPool2d(2, ceil_mode=True))
+    flat = channels[-1] * math.prod(sizes[-1])
+    hidden = [int(h) for h in (config.hidden or ())]
+    # (B, C, H, W) -> (B, channels[-1], h', w') -> (B, flat) -> (B, hidden[-1])
+    body = nn.Sequential(*layers, nn.Flatten(), *_linear_stack([flat, *hidden], config))
+    return body, ([flat, *hidden])[-1]
+
+
+def build_decoder(input_shape: tuple[int, ...], config: ArchConfig) -> nn.Module:
+    """The decoder, (B, latent) -> (B, *input_shape), values in (0, 1)."""
+    arch = resolve_arch(config, input_shape)
+    if arch == "dense":
+        hidden = [int(h) for h in (config.hidden if config.hidden is not None else (400,))]
+        back = [int(h) for h in config.decoder_hidden] if config.decoder_hidden is not None else hidden[::-1]
+        sizes = [config.latent, *back]
+        return nn.Sequential(*_linear_stack(sizes, config), nn.Linear(sizes[-1], math.prod(input_shape)),
+                             nn.Sigmoid(), nn.Unflatten(1, tuple(input_shape)))
+    channels, strides, sizes = _conv_plan(config, input_shape)
+    hidden = [int(h) for h in (config.hidden or ())]
+    back = [int(h) for h in config.decoder_hidden] if config.decoder_hidden is not None else hidden[::-1]
+    bottom = (channels[-1], *sizes[-1])
+    layers: list[nn.Module] = [*_linear_stack([config.latent, *back, math.prod(bottom)], config),
+                               nn.Unflatten(1, bottom)]
+    if config.pool:  # conv at each size, then upsample to the encoder's size one level up
+        prev = channels[-1]
+        for i, b in enumerate(channels[::-1]):
+            layers += [nn.Conv2d(prev, b, 3, padding=1), _act(config), nn.Upsample(size=sizes[-i - 2])]
+            prev = b
+        layers += [nn.Conv2d(prev, input_shape[0], 3, padding=1), nn.Sigmoid()]
+        return nn.Sequential(*layers)
+    outs = [*channels[::-1][1:], input_shape[0]]
+    for i, (a, b, s) in enumerate(zip(channels[::-1], outs, strides[::-1])):
+        (th, tw), (ih, iw) = sizes[-i - 2], sizes[-i - 1]
+        # output_padding makes each transposed conv land exactly on the encoder's size
+        pad = (th - (ih - 1) * s - 1, tw - (iw - 1) * s - 1)
+        layers.append(nn.ConvTranspose2d(a, b, 3, stride=s, padding=1, output_padding=pad))
+        if i == len(channels) - 1:
+            layers.append(nn.Sigmoid())
+        else:
+            if config.norm == "batch":
+                layers.append(nn.BatchNorm2d(b))
+            layers.append(_act(config))
+    # (B, latent) -> (B, flat) -> (B, channels[-1], h', w') -> (B, C, H, W)
+    return nn.Sequential(*layers)
