@@ -23,7 +23,7 @@ def test_reconstruction_has_input_shape(name, shape):
         assert out.shape == x.shape
         assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0  # sigmoid output
         assert model.score(x).shape == (2,)
-        assert model.encode(x).shape == (2, model.config.latent)
+        assert model.encode(x).shape == (2, model.latent_size)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

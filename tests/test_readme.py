@@ -13,11 +13,16 @@ def readme_blocks(language: str) -> list[str]:
 
 
 def test_python_example_runs():
-    (code,) = readme_blocks("python")
+    code = readme_blocks("python")[0]
     assert len(code.strip().splitlines()) <= 14
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "'auroc'" in result.stdout
+
+
+def test_other_python_snippets_run():
+    for code in readme_blocks("python")[1:]:
+        exec(compile(code, "README.md", "exec"), {})
 
 
 def test_setup_commands_are_the_makefile_targets():

@@ -53,3 +53,24 @@ def test_caltech_folder_through_the_cli(tmp_path):
     assert metrics["part"] == "held-out" and metrics["n_normal"] == 160
     assert len(metrics["sweep"]) == 9
     assert np.isfinite(metrics["auroc"])
+
+
+def test_every_family_separates_mnist_1_from_7():
+    """Digit 1 normal, digit 7 anomalous, the paper-mnist network, 2 epochs each."""
+    import warnings
+
+    from aedetect.presets import preset_params
+
+    ds = open_dataset(real_data("mnist"))
+    X = ds.X_train[ds.y_train == 1]
+    test = np.isin(ds.y_test, [1, 7])
+    y = (ds.y_test[test] == 7).astype(int)
+    for model in ("conv_ae", "vae", "beta_vae", "aae", "dae"):
+        det = AutoencoderDetector(**preset_params("paper-mnist", model, epochs=2, random_state=0,
+                                                  verbose=0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a collapse would fail the test
+            det.fit(X)
+        auroc = evaluate_scores(y, det.reconstruction_error(ds.X_test[test]), det.threshold_)["auroc"]
+        print(f"{model}: AUROC 1 vs 7 = {auroc:.4f}")
+        assert auroc > 0.9, model

@@ -3,7 +3,8 @@
 Scores, once for the whole package:
 
 - ``reconstruction_error(X)``: the raw anomaly score, the per-sample mean squared
-  reconstruction error of inputs scaled to [0, 1]; **higher = more anomalous**.
+  reconstruction error of inputs scaled to [0, 1] (a VAE can score by its
+  negative ELBO instead, see :mod:`aedetect.models.vae`); **higher = more anomalous**.
 - ``score_samples(X)`` = ``-reconstruction_error(X)``: higher = more normal
   (scikit-learn's convention for outlier detectors).
 - ``decision_function(X)`` = ``score_samples(X) - offset_`` = ``threshold_ - error``:
@@ -57,8 +58,11 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : str, a name in :data:`aedetect.models.MODELS` ("dense_ae", "conv_ae").
-    model_options : dict, fields of the model's Config (e.g. ``{"hidden": [400], "latent": 32}``).
+    model : str, a name in :data:`aedetect.models.MODELS`: "dense_ae", "conv_ae", "vae",
+        "beta_vae", "aae", "dae". :func:`aedetect.presets.preset_params` gives whole
+        reference configurations.
+    model_options : dict, fields of the model's Config (e.g. ``{"hidden": [400], "latent": 32}``;
+        see :mod:`aedetect.models.layers` and each model's module).
     epochs, batch_size, learning_rate : training of the one loop (Adam, the model's loss).
     validation_fraction : share of the normal data held out from every gradient step;
         it picks the epoch whose weights are kept, drives early stopping and sets the threshold.

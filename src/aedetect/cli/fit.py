@@ -58,11 +58,15 @@ def fit(
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
     normal: str = typer.Option(None, help="Normal class(es), by name or label, comma-separated. "
                                "Data without classes is all normal."),
-    model: str = typer.Option("dense_ae", help="Model name: dense_ae or conv_ae."),
+    model: str = typer.Option(None, help="Model: dense_ae, conv_ae, vae, beta_vae, aae or dae "
+                              "(default: the preset's, else dense_ae)."),
+    preset: str = typer.Option(None, help="Named network and training settings: paper-mnist, "
+                               "paper-cifar, caltech-cae, caltech-vae, caltech-betavae, mnist-dense, "
+                               "homework-conv (see aedetect.presets)."),
     model_options: str = typer.Option(None, help='Model options as JSON, e.g. \'{"latent": 32}\'.'),
-    epochs: int = typer.Option(20, min=1),
-    batch_size: int = typer.Option(64, min=1),
-    learning_rate: float = typer.Option(1e-3, min=0.0),
+    epochs: int = typer.Option(None, min=1, help="Default: the preset's, else 20."),
+    batch_size: int = typer.Option(None, min=1, help="Default: the preset's, else 64."),
+    learning_rate: float = typer.Option(None, min=0.0, help="Default: the preset's, else 1e-3."),
     validation_fraction: float = typer.Option(0.1, help="Share of the normal data held out for "
                                               "early stopping and the threshold."),
     threshold: str = typer.Option("percentile", help="percentile, mean_std, contamination, "
@@ -82,16 +86,23 @@ def fit(
     """Train a detector on normal data and save it to a model folder."""
     from aedetect.data.datasets import open_dataset
     from aedetect.detector import AutoencoderDetector
+    from aedetect.presets import preset_params
 
     with user_errors():
         try:
             options = json.loads(model_options) if model_options else None
         except json.JSONDecodeError as err:
             raise InputError(f"--model-options is not valid JSON ({err}): {model_options!r}") from None
-        params = dict(model=model, model_options=options, epochs=epochs, batch_size=batch_size,
-                      learning_rate=learning_rate, validation_fraction=validation_fraction,
-                      threshold=threshold, threshold_param=threshold_param, patience=patience,
-                      device=device, random_state=seed, verbose=0 if quiet else 1)
+        given = {k: v for k, v in dict(epochs=epochs, batch_size=batch_size,
+                                       learning_rate=learning_rate).items() if v is not None}
+        if preset is not None:
+            params = preset_params(preset, model, model_options=options, **given)
+        else:
+            params = dict(model=model or "dense_ae", model_options=options,
+                          **{"epochs": 20, "batch_size": 64, "learning_rate": 1e-3, **given})
+        params.update(validation_fraction=validation_fraction, threshold=threshold,
+                      threshold_param=threshold_param, patience=patience, device=device,
+                      random_state=seed, verbose=0 if quiet else 1)
         AutoencoderDetector(**params).check_params()  # before reading any data
         dataset = open_dataset(data, image_size=parse_size(image_size), color=color)
         fit_on_dataset(dataset, normal, params, test_fraction=test_fraction, split_seed=seed,

@@ -2,8 +2,8 @@
 "Autoencoders - A Comparative Analysis in the Realm of Anomaly Detection".
 
 The encoder and decoder are those of the plain AE. A critic (latent -> 10 ->
-1, Leaky ReLU) scores codes; it is trained to tell samples of the prior
-N(0, I) from encoded inputs with the Wasserstein objective, and kept
+1, Leaky ReLU with slope 0.2 as usual for GAN critics, linear output) scores codes; it is
+trained to tell samples of the prior N(0, I) from encoded inputs with the Wasserstein objective, and kept
 Lipschitz by clipping its weights to [-clip, clip] after every update (as in
 WGAN; RMSprop, as WGAN recommends with clipping). Each mini-batch runs
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from aedetect.errors import InputError
 from aedetect.models import register
 from aedetect.models.base import Autoencoder
 from aedetect.models.layers import ArchConfig
@@ -41,9 +42,12 @@ class AAE(Autoencoder):
     Config = AAEConfig
 
     def __init__(self, input_shape: tuple[int, ...], config: AAEConfig):
+        if not config.latent:
+            raise InputError(f"{type(self).__name__} needs a latent size (option latent), not None")
         super().__init__(input_shape, config)
         # (B, latent) -> (B, 1)
-        self.critic = nn.Sequential(nn.Linear(config.latent, config.critic_hidden), nn.LeakyReLU(0.2),
+        self.critic = nn.Sequential(nn.Linear(config.latent, config.critic_hidden),
+                                    nn.LeakyReLU(0.2),
                                     nn.Linear(config.critic_hidden, 1))
 
     def _autoencoder_parameters(self):

@@ -23,9 +23,11 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.input_shape = tuple(input_shape)
         self.config = config
-        self.body, features = build_encoder(self.input_shape, config)  # (B, *in) -> (B, F)
-        self.head = nn.Linear(features, config.latent)  # (B, F) -> (B, latent)
-        self.decoder = build_decoder(self.input_shape, config)  # (B, latent) -> (B, *in)
+        self.body, self.features = build_encoder(self.input_shape, config)  # (B, *in) -> (B, F)
+        self.latent_size = config.latent or self.features
+        # (B, F) -> (B, latent); with latent=None the features are the code
+        self.head = nn.Linear(self.features, config.latent) if config.latent else nn.Identity()
+        self.decoder = build_decoder(self.input_shape, config, self.latent_size)  # (B, latent) -> (B, *in)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:  # (B, *input_shape) -> (B, latent)
         return self.head(self.body(x))

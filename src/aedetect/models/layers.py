@@ -30,7 +30,7 @@ class ArchConfig:
     arch: str = "auto"  # "dense", "conv", or "auto": conv for images, dense for vectors
     hidden: tuple[int, ...] | None = None  # encoder linear widths; None: (400,) dense, () conv
     decoder_hidden: tuple[int, ...] | None = None  # None: hidden reversed
-    latent: int = 32
+    latent: int | None = 32  # None: no latent layer, the code is the encoder's last features
     channels: tuple[int, ...] = (32, 64, 128)  # conv only: one 3x3 conv per entry
     strides: int | tuple[int, ...] = 2  # conv only: one per conv, or one for all
     pool: bool = False  # conv only: stride-1 convs + 2x2 max-pooling, upsampling back
@@ -89,62 +89,67 @@ def _conv_plan(config: ArchConfig, input_shape: tuple[int, ...]):
     return channels, strides, sizes
 
 
+def _widths(config: ArchConfig, arch: str) -> tuple[list[int], list[int]]:
+    """Linear widths of the encoder (before the code) and of the decoder (after it)."""
+    default = (400,) if arch == "dense" else ()
+    hidden = [int(h) for h in (config.hidden if config.hidden is not None else default)]
+    if config.decoder_hidden is not None:
+        return hidden, [int(h) for h in config.decoder_hidden]
+    back = hidden[::-1]
+    # with latent=None the code is the encoder's last hidden layer, so the mirror starts after it
+    return hidden, back[1:] if config.latent is None else back
+
+
+def _conv_block(conv: nn.Module, channels: int, config: ArchConfig) -> list[nn.Module]:
+    norm = [nn.BatchNorm2d(channels)] if config.norm == "batch" else []
+    return [conv, *norm, _act(config)]
+
+
 def build_encoder(input_shape: tuple[int, ...], config: ArchConfig) -> tuple[nn.Module, int]:
     """The encoder body, (B, *input_shape) -> (B, features), and its number of features."""
     arch = resolve_arch(config, input_shape)
+    hidden, _ = _widths(config, arch)
     if arch == "dense":
-        hidden = [int(h) for h in (config.hidden if config.hidden is not None else (400,))]
         sizes = [math.prod(input_shape), *hidden]
         return nn.Sequential(nn.Flatten(), *_linear_stack(sizes, config)), sizes[-1]
     channels, strides, sizes = _conv_plan(config, input_shape)
     layers: list[nn.Module] = []
     for a, b, s in zip([input_shape[0], *channels[:-1]], channels, strides):
-        layers.append(nn.Conv2d(a, b, 3, stride=1 if config.pool else s, padding=1))
-        if config.norm == "batch":
-            layers.append(nn.BatchNorm2d(b))
-        layers.append(_act(config))
+        layers += _conv_block(nn.Conv2d(a, b, 3, stride=1 if config.pool else s, padding=1), b, config)
         if config.pool:
             layers.append(nn.MaxPool2d(2, ceil_mode=True))
-    flat = channels[-1] * math.prod(sizes[-1])
-    hidden = [int(h) for h in (config.hidden or ())]
+    dims = [channels[-1] * math.prod(sizes[-1]), *hidden]
     # (B, C, H, W) -> (B, channels[-1], h', w') -> (B, flat) -> (B, hidden[-1])
-    body = nn.Sequential(*layers, nn.Flatten(), *_linear_stack([flat, *hidden], config))
-    return body, ([flat, *hidden])[-1]
+    return nn.Sequential(*layers, nn.Flatten(), *_linear_stack(dims, config)), dims[-1]
 
 
-def build_decoder(input_shape: tuple[int, ...], config: ArchConfig) -> nn.Module:
-    """The decoder, (B, latent) -> (B, *input_shape), values in (0, 1)."""
+def build_decoder(input_shape: tuple[int, ...], config: ArchConfig, code_size: int) -> nn.Module:
+    """The decoder, (B, code_size) -> (B, *input_shape), values in (0, 1)."""
     arch = resolve_arch(config, input_shape)
+    _, back = _widths(config, arch)
     if arch == "dense":
-        hidden = [int(h) for h in (config.hidden if config.hidden is not None else (400,))]
-        back = [int(h) for h in config.decoder_hidden] if config.decoder_hidden is not None else hidden[::-1]
-        sizes = [config.latent, *back]
+        sizes = [code_size, *back]
         return nn.Sequential(*_linear_stack(sizes, config), nn.Linear(sizes[-1], math.prod(input_shape)),
                              nn.Sigmoid(), nn.Unflatten(1, tuple(input_shape)))
     channels, strides, sizes = _conv_plan(config, input_shape)
-    hidden = [int(h) for h in (config.hidden or ())]
-    back = [int(h) for h in config.decoder_hidden] if config.decoder_hidden is not None else hidden[::-1]
     bottom = (channels[-1], *sizes[-1])
-    layers: list[nn.Module] = [*_linear_stack([config.latent, *back, math.prod(bottom)], config),
-                               nn.Unflatten(1, bottom)]
+    dims = [code_size, *back, math.prod(bottom)]
+    dense = _linear_stack(dims, config) if len(dims) > 2 or dims[0] != dims[-1] else []
+    # (B, code) -> (B, flat) -> (B, channels[-1], h', w')
+    layers: list[nn.Module] = [*dense, nn.Unflatten(1, bottom)]
     if config.pool:  # conv at each size, then upsample to the encoder's size one level up
         prev = channels[-1]
         for i, b in enumerate(channels[::-1]):
-            layers += [nn.Conv2d(prev, b, 3, padding=1), _act(config), nn.Upsample(size=sizes[-i - 2])]
+            layers += [*_conv_block(nn.Conv2d(prev, b, 3, padding=1), b, config),
+                       nn.Upsample(size=sizes[-i - 2])]
             prev = b
-        layers += [nn.Conv2d(prev, input_shape[0], 3, padding=1), nn.Sigmoid()]
-        return nn.Sequential(*layers)
+        return nn.Sequential(*layers, nn.Conv2d(prev, input_shape[0], 3, padding=1), nn.Sigmoid())
     outs = [*channels[::-1][1:], input_shape[0]]
     for i, (a, b, s) in enumerate(zip(channels[::-1], outs, strides[::-1])):
         (th, tw), (ih, iw) = sizes[-i - 2], sizes[-i - 1]
         # output_padding makes each transposed conv land exactly on the encoder's size
         pad = (th - (ih - 1) * s - 1, tw - (iw - 1) * s - 1)
-        layers.append(nn.ConvTranspose2d(a, b, 3, stride=s, padding=1, output_padding=pad))
-        if i == len(channels) - 1:
-            layers.append(nn.Sigmoid())
-        else:
-            if config.norm == "batch":
-                layers.append(nn.BatchNorm2d(b))
-            layers.append(_act(config))
-    # (B, latent) -> (B, flat) -> (B, channels[-1], h', w') -> (B, C, H, W)
+        deconv = nn.ConvTranspose2d(a, b, 3, stride=s, padding=1, output_padding=pad)
+        layers += [deconv, nn.Sigmoid()] if i == len(channels) - 1 else _conv_block(deconv, b, config)
+    # -> (B, C, H, W)
     return nn.Sequential(*layers)

@@ -46,11 +46,12 @@ class VAE(Autoencoder):
     Config = VAEConfig
 
     def __init__(self, input_shape: tuple[int, ...], config: VAEConfig):
+        if not config.latent:
+            raise InputError(f"{type(self).__name__} needs a latent size (option latent), not None")
         super().__init__(input_shape, config)
         if config.score not in ("mean", "samples", "elbo"):
             raise InputError(f"VAE score must be 'mean', 'samples' or 'elbo'; got {config.score!r}")
-        features = self.head.in_features
-        self.logvar_head = nn.Linear(features, config.latent)  # self.head gives the mean
+        self.logvar_head = nn.Linear(self.features, config.latent)  # self.head gives the mean
         self.beta = config.beta if config.beta is not None else 1.0 / math.prod(input_shape)
         self._warmup = 1.0
 
