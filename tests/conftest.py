@@ -1,8 +1,8 @@
 """Shared fixtures: small synthetic data made here, and the real-data folder.
 
 Real data come from $AEDETECT_DATA (default ../shared/data beside the project).
-When a data set is missing the test is skipped, unless AEDETECT_REQUIRE_DATA=1
-(as in CI), which makes it fail.
+When a data set (or a tool such as the browser) is missing the test is skipped,
+unless AEDETECT_REQUIRE_DATA=1 (as in CI), which makes it fail.
 """
 
 from __future__ import annotations
@@ -16,15 +16,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def require(what: str) -> None:
+    """Skip because ``what`` is missing, or fail when AEDETECT_REQUIRE_DATA=1 (CI)."""
+    message = f"{what} not found"
+    if os.environ.get("AEDETECT_REQUIRE_DATA") == "1":
+        pytest.fail(message + "; AEDETECT_REQUIRE_DATA=1 forbids skipping")
+    pytest.skip(message)
+
+
 def real_data(subpath: str) -> Path:
     """The real data set at $AEDETECT_DATA/subpath, or skip (fail in CI) when it is absent."""
     base = Path(os.environ.get("AEDETECT_DATA", ROOT.parent / "shared" / "data"))
     path = base / subpath
     if not path.exists():
-        message = f"real data {path} not found (set AEDETECT_DATA to the shared data folder)"
-        if os.environ.get("AEDETECT_REQUIRE_DATA") == "1":
-            pytest.fail(message + "; AEDETECT_REQUIRE_DATA=1 forbids skipping")
-        pytest.skip(message)
+        require(f"real data {path} (set AEDETECT_DATA to the shared data folder)")
     return path
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import shutil
 import tempfile
 import warnings
@@ -29,6 +30,7 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from aedetect.data.arrays import as_samples, check_finite
 from aedetect.data.splits import train_validation_split
 from aedetect.errors import CollapseWarning, InputError, ModelFolderError
+from aedetect.files import default_mode
 from aedetect.models import build_model, model_config
 from aedetect.thresholds import METHODS, compute_threshold
 from aedetect.training import progress_bar, train
@@ -313,6 +315,7 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         tensors["validation_scores"] = torch.from_numpy(self.validation_scores_)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        os.chmod(tmp, default_mode(directory=True))
         try:
             (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
             save_file(tensors, str(tmp / WEIGHTS_FILE))

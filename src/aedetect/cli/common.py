@@ -1,15 +1,10 @@
-"""Helpers shared by the commands: user errors as one line, atomic writes, the
-data part a model folder refers to."""
+"""Helpers shared by the commands: user errors as one line, the data part a model
+folder refers to."""
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 import typer
 
@@ -29,34 +24,6 @@ def user_errors():
 def info(message: str) -> None:
     """Progress and summaries go to stderr; results go to stdout."""
     print(message, file=sys.stderr)
-
-
-def atomic_write(path: Path, write) -> Path:
-    """Call ``write(tmp_path)`` then rename the temporary file to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
-
-
-def write_json(path: Path, obj) -> Path:
-    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2) + "\n"))
-
-
-def write_csv(path: Path, header: list[str], rows) -> Path:
-    def write(p: Path) -> None:
-        with open(p, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(rows)
-
-    return atomic_write(path, write)
 
 
 def parse_size(text: str | None) -> tuple[int, int] | None:
@@ -110,3 +77,16 @@ def test_part(dataset, normal: list[int], data_meta: dict):
     split = one_class_split(dataset.y_train, normal, test_fraction=data_meta["test_fraction"],
                             seed=data_meta["split_seed"])
     return take(dataset.X_train, split.test), split.y_test, split.test, "held-out"
+
+
+def data_summary(dataset, normal: list[int]) -> dict:
+    """What a report says about the data."""
+    summary = {"name": dataset.name, "path": dataset.path, "layout": dataset.layout,
+               "normal classes": ", ".join(dataset.class_names[i] for i in normal),
+               "classes": len(dataset.class_names), "samples (training part)": len(dataset.X_train)}
+    if dataset.X_test is not None:
+        summary["samples (official test part)"] = len(dataset.X_test)
+    if hasattr(dataset.X_train, "color"):  # an image folder
+        (h, w), color = dataset.X_train.size, dataset.X_train.color
+        summary["images"] = f"resized to {h}x{w}, {color}"
+    return summary

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, take, test_part, user_errors
+from aedetect.cli.common import data_summary, info, take, test_part, user_errors
 
 
 def demo(
@@ -38,9 +38,11 @@ def demo(
                                         out=out / "model")
         X_test, y_test, index, part = test_part(dataset, [0], meta)
         metrics = evaluate_detector(detector, take(dataset.X_train, index), y_test, out, part=part,
-                                    names=[str(c) for c in dataset.y_train[index]])
+                                    names=[str(c) for c in dataset.y_train[index]],
+                                    data=data_summary(dataset, [0]))
     print_metrics(metrics)
     print(f"AUROC {metrics['auroc']:.4f}  F1 {metrics['f1']:.4f} at threshold "
           f"{metrics['threshold']:.4g} (95th percentile of held-out normal errors)")
-    print(f"outputs in {out}/: model/, metrics.json, scores.csv, loss.png, scores.png, roc.png")
+    print(f"outputs in {out}/: report.html (open it in a browser), model/, metrics.json, scores.csv, "
+          "loss.png, scores.png, roc.png")
     info(f"demo took {time.perf_counter() - start:.1f} s")

@@ -6,15 +6,9 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import (
-    info,
-    open_for_model,
-    test_part,
-    user_errors,
-    write_csv,
-    write_json,
-)
+from aedetect.cli.common import data_summary, info, open_for_model, test_part, user_errors
 from aedetect.errors import InputError
+from aedetect.files import write_csv, write_json
 
 
 def parse_sweep(text: str) -> list[float]:
@@ -31,8 +25,9 @@ def parse_sweep(text: str) -> list[float]:
 
 
 def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float] | None = None,
-                      part: str = "test", names: list[str] | None = None) -> dict:
-    """Score X_test once; write metrics.json, scores.csv and PNG plots into ``out``.
+                      part: str = "test", names: list[str] | None = None, data: dict | None = None,
+                      latent: str = "pca") -> dict:
+    """Score X_test once; write metrics.json, scores.csv, PNG plots and report.html into ``out``.
 
     The threshold is the detector's own (chosen on validation normals). The
     sweep defaults to percentiles of the validation scores, so it is on the
@@ -42,6 +37,7 @@ def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float]
     import numpy as np
 
     from aedetect.metrics import evaluate_scores, threshold_sweep
+    from aedetect.report.detector_report import detector_report
     from aedetect.report.plots import plot_loss, plot_roc, plot_score_histogram
     from aedetect.thresholds import compute_threshold
 
@@ -75,6 +71,8 @@ def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float]
                          extra_thresholds=alternatives)
     if metrics["auroc"] is not None:
         plot_roc(y_test, scores, out / "roc.png")
+    detector_report(detector, X_test, y_test, scores, metrics, out / "report.html", labels=names,
+                    data={**(data or {}), "tested part": part}, latent=latent)
     return metrics
 
 
@@ -107,34 +105,45 @@ def print_metrics(metrics: dict) -> None:
     console.print(sweep)
 
 
+def evaluate_model_dir(model_dir: Path, data: str, normal: str | None, out: Path, *,
+                       sweep: str | None = None, latent: str = "pca") -> dict:
+    """Load a model folder, open ``data`` as it was fitted, score its test part once and write
+    every output into ``out`` (see :func:`evaluate_detector`). Returns the metrics."""
+    from aedetect.detector import AutoencoderDetector
+
+    if latent not in ("pca", "tsne"):
+        raise InputError(f"--latent must be pca or tsne; got {latent!r}")
+    detector = AutoencoderDetector.load(model_dir)
+    meta = detector.metadata_.get("data", {})
+    dataset = open_for_model(data, meta)
+    if normal is None and not meta.get("normal"):
+        raise InputError("name the normal class(es) with --normal (the model folder records none)")
+    labels = dataset.resolve_classes(normal if normal is not None else meta["normal"])
+    X_test, y_test, index, part = test_part(dataset, labels, meta)
+    y_class = dataset.y_test if part == "test" else dataset.y_train[index]
+    return evaluate_detector(detector, X_test, y_test, out, part=part,
+                             sweep=parse_sweep(sweep) if sweep else None,
+                             names=[dataset.class_names[c] for c in y_class],
+                             data=data_summary(dataset, labels), latent=latent)
+
+
 def evaluate(
     model_dir: Path = typer.Argument(..., help="Model folder written by `aedetect fit`."),
     data: str = typer.Argument(..., help="The labelled data (as for `aedetect fit`)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for metrics.json, scores.csv, plots."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for metrics.json, scores.csv, plots, "
+                             "report.html."),
     normal: str = typer.Option(None, help="Normal class(es); default: those the model was fitted on."),
     sweep: str = typer.Option(None, help="Thresholds START:STOP:STEP, e.g. 0.01:0.05:0.005 "
                               "(default: percentiles of the validation errors)."),
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON instead of tables."),
 ) -> None:
-    """Score the test part of labelled data once; write metrics and plots."""
+    """Score the test part of labelled data once; write metrics, plots and report.html."""
     import json
 
-    from aedetect.detector import AutoencoderDetector
-
     with user_errors():
-        detector = AutoencoderDetector.load(model_dir)
-        meta = detector.metadata_.get("data", {})
-        dataset = open_for_model(data, meta)
-        if normal is None and not meta.get("normal"):
-            raise InputError("name the normal class(es) with --normal (the model folder records none)")
-        labels = dataset.resolve_classes(normal if normal is not None else meta["normal"])
-        X_test, y_test, index, part = test_part(dataset, labels, meta)
-        y_class = dataset.y_test if part == "test" else dataset.y_train[index]
-        metrics = evaluate_detector(detector, X_test, y_test, out, part=part,
-                                    sweep=parse_sweep(sweep) if sweep else None,
-                                    names=[dataset.class_names[c] for c in y_class])
+        metrics = evaluate_model_dir(model_dir, data, normal, out, sweep=sweep)
     if as_json:
         print(json.dumps({k: v for k, v in metrics.items() if k != "sweep"}, indent=2))
     else:
         print_metrics(metrics)
-    info(f"wrote {out}/metrics.json, scores.csv, loss.png, scores.png, roc.png")
+    info(f"wrote {out}/report.html, metrics.json, scores.csv, loss.png, scores.png, roc.png")

@@ -8,7 +8,7 @@ import warnings
 
 import typer
 
-from aedetect.cli import demo, evaluate, fit, score
+from aedetect.cli import demo, evaluate, fit, report, score
 
 try:  # typer >= 0.22 vendors click
     from typer._click.exceptions import ClickException
@@ -21,6 +21,7 @@ app = typer.Typer(name="aedetect", no_args_is_help=True, add_completion=False,
 app.command("fit")(fit.fit)
 app.command("score")(score.score)
 app.command("evaluate")(evaluate.evaluate)
+app.command("report")(report.report)
 app.command("demo")(demo.demo)
 
 

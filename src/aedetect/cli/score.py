@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, open_for_model, user_errors, write_csv
+from aedetect.cli.common import info, open_for_model, user_errors
+from aedetect.files import write_csv
 
 
 def score(
