@@ -103,5 +103,27 @@ def test_demo_command_runs_end_to_end(tmp_path):
     assert "AUROC" in result.stdout and "F1" in result.stdout
     metrics = json.loads((tmp_path / "d" / "metrics.json").read_text())
     assert metrics["auroc"] > 0.95
-    assert (tmp_path / "d" / "model" / "model.safetensors").exists()
-    assert (tmp_path / "d" / "roc.png").exists()
+    for model in ("dense_ae", "vae", "beta_vae"):
+        assert (tmp_path / "d" / "models" / model / "model.safetensors").exists()
+    for name in ("roc.png", "report.html", "comparison.html"):
+        assert (tmp_path / "d" / name).stat().st_size > 10_000
+    assert "VAE / beta-VAE: AUROC" in result.stdout
+
+
+@pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")
+def test_compare_models_on_one_test_set(tmp_path, labelled_npz):
+    for model, split_seed in (("dense_ae", 0), ("dae", 0), ("vae", 1)):
+        run("fit", labelled_npz, "--normal", "good", "--model", model, "--epochs", "3", "--quiet",
+            "--split-seed", split_seed, "--model-options", '{"arch": "dense", "hidden": [16], "latent": 4}',
+            "--out", tmp_path / model)
+    result = run("compare", tmp_path / "dense_ae", tmp_path / "dae", "--data", labelled_npz,
+                 "--out", tmp_path / "cmp")
+    assert "dense_ae: AUROC" in result.stdout and "dae: AUROC" in result.stdout
+    metrics = json.loads((tmp_path / "cmp" / "comparison.json").read_text())
+    assert set(metrics) == {"dense_ae", "dae"}
+    assert metrics["dense_ae"]["n_normal"] + metrics["dense_ae"]["n_anomalous"] == 42
+    html = (tmp_path / "cmp" / "comparison.html").read_text()
+    assert "ROC curves of every model" in html and "Reconstructions by model" in html
+    refused = runner.invoke(app, ["compare", str(tmp_path / "dense_ae"), str(tmp_path / "vae"),
+                                  "--data", str(labelled_npz), "--out", str(tmp_path / "cmp2")])
+    assert refused.exit_code == 2 and "split_seed" in refused.stderr

@@ -79,7 +79,9 @@ def fit(
     image_size: str = typer.Option(None, help="Resize images to N or HxW (default: the first "
                                    "image's size, or 96 when it is larger than 128)."),
     color: str = typer.Option(None, help="rgb or grey (default: grey only if sampled images are all grey)."),
-    seed: int = typer.Option(0, help="Seed of the splits, initial weights and batch order."),
+    seed: int = typer.Option(0, help="Seed of the validation split, initial weights and batch order."),
+    split_seed: int = typer.Option(0, help="Seed of the held-out test split (data without an official "
+                                   "test split); keep it fixed to compare models on one test set."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -105,5 +107,5 @@ def fit(
                       random_state=seed, verbose=0 if quiet else 1)
         AutoencoderDetector(**params).check_params()  # before reading any data
         dataset = open_dataset(data, image_size=parse_size(image_size), color=color)
-        fit_on_dataset(dataset, normal, params, test_fraction=test_fraction, split_seed=seed,
+        fit_on_dataset(dataset, normal, params, test_fraction=test_fraction, split_seed=split_seed,
                        out=out)

@@ -8,7 +8,7 @@ import warnings
 
 import typer
 
-from aedetect.cli import demo, evaluate, fit, report, score
+from aedetect.cli import compare, demo, evaluate, fit, report, score
 
 try:  # typer >= 0.22 vendors click
     from typer._click.exceptions import ClickException
@@ -22,6 +22,7 @@ app.command("fit")(fit.fit)
 app.command("score")(score.score)
 app.command("evaluate")(evaluate.evaluate)
 app.command("report")(report.report)
+app.command("compare")(compare.compare)
 app.command("demo")(demo.demo)
 
 
