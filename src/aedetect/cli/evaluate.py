@@ -44,7 +44,8 @@ def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float]
     scores = detector.reconstruction_error(X_test)
     val = detector.validation_scores_
     alternatives = {"percentile 95": compute_threshold("percentile", val, 95),
-                    "mean + 2 std": compute_threshold("mean_std", val, 2)}
+                    "mean + 2 std": compute_threshold("mean_std", val, 2),
+                    "fixed 0.02 (Caltech reference)": 0.02}
     if sweep is None:
         percentiles = (50, 80, 90, 95, 97.5, 99, 100)
         rows = threshold_sweep(y_test, scores, [np.percentile(val, q) for q in percentiles])

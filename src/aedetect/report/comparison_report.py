@@ -35,14 +35,15 @@ def comparison_report(detectors: dict, X_test, y_test, out: str | Path, *,
 
     normal_names = set(labels_arr[y_test == 0])
     anomalous = sorted(set(labels_arr[y_test == 1]))
+    class_sections = []
     if anomalous:
         per_class = []
         for name in anomalous:
             sel = (y_test == 0) | (labels_arr == name)
             per_class.append([name, *(roc_auc_score(y_test[sel], s[sel]) for s in scores.values())])
-        sections.append({"title": "AUROC per anomalous class",
-                         "text": "Each anomalous class against the normal test samples.",
-                         "tables": [table(["class", *detectors], per_class)]})
+        class_sections.append({"title": "AUROC per anomalous class",
+                               "text": "Each anomalous class against the normal test samples.",
+                               "tables": [table(["class", *detectors], per_class)]})
 
     first = next(iter(detectors.values()))
     if len(first.input_shape_) >= 2:
@@ -60,6 +61,7 @@ def comparison_report(detectors: dict, X_test, y_test, out: str | Path, *,
             plots.plot_reconstruction_comparison(plots.to_display(raw, first.input_range_), recon,
                                                  captions, aurocs),
             "The same inputs (rows) reconstructed by each model (columns).")]})
+    sections += class_sections  # the long per-class table after the pictures
     if data:
         sections.append({"title": "Data",
                          "tables": [table(["item", "value"], [[k, v] for k, v in data.items()])]})

@@ -106,7 +106,7 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
                   extra_thresholds={k: v["threshold"] for k, v in
                                     metrics.get("alternative_thresholds", {}).items()}),
                   "Anomaly scores of the normal and anomalous test samples; the solid line is the "
-                  "threshold, dashed lines the alternatives computed on held-out normal training data.")]}
+                  "threshold, dashed lines other rules (from held-out normal training data, or fixed).")]}
     if metrics["auroc"] is not None:
         result["figures"] += [figure(plots.plot_roc(y_test, scores), "ROC curve (anomaly = positive)."),
                               figure(plots.plot_pr(y_test, scores), "Precision-recall curve.")]
@@ -116,7 +116,7 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
         result["tables"].append(table(
             ["threshold rule", "threshold", "precision", "recall", "f1", "fp", "fn"],
             [[k, v["threshold"], v["precision"], v["recall"], v["f1"], v["fp"], v["fn"]]
-             for k, v in alternatives.items()], caption="Other thresholds from held-out normal data"))
+             for k, v in alternatives.items()], caption="Other threshold rules"))
     sections = [result]
 
     sweep = metrics.get("sweep", [])
@@ -152,7 +152,7 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
             [n for n, _ in per_class], [v for _, v in per_class], "AUROC",
             "AUROC per anomalous class", reference=0.5),
             "Each anomalous class against the normal test samples (0.5 is chance)."))
-    sections.append({"title": "Classes", "figures": class_figures,
+    sections.append({"title": "Classes", "figures": class_figures, "figures_first": True,
                      "tables": [table(["class", "test samples", "role", "mean score", "AUROC vs normal"],
                                       class_rows)]})
 

@@ -33,14 +33,15 @@ def table(header: list[str], rows: list[list], caption: str = "") -> dict:
 def render(title: str, subtitle: str, reading: list[str], sections: list[dict],
            warnings: list[str] | None = None) -> str:
     """The report page. ``sections``: dicts with ``title`` and optional ``text``,
-    ``tables`` (from :func:`table`) and ``figures`` (from :func:`figure`)."""
+    ``tables`` (from :func:`table`), ``figures`` (from :func:`figure`) and
+    ``figures_first`` (figures above the tables, for long tables)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     from aedetect import __version__
 
     env = Environment(loader=PackageLoader("aedetect.report", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
-    sections = [{"text": "", "tables": [], "figures": [], **s} for s in sections]
+    sections = [{"text": "", "tables": [], "figures": [], "figures_first": False, **s} for s in sections]
     return env.get_template("report.html").render(
         title=title, subtitle=subtitle, reading=reading, sections=sections, warnings=warnings or [],
         version=__version__, date=datetime.date.today().isoformat())
