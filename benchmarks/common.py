@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
 import json
-import os
-import platform
 import sys
 from pathlib import Path
 
@@ -13,17 +10,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def provenance(seeds: list[int]) -> dict:
-    import torch
+    from aedetect.protocols import provenance as library_provenance
 
-    return {
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()} "
-                   f"{platform.release()}, Python {platform.python_version()}, torch {torch.__version__}"
-                   + (f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""),
-        "torch_threads": torch.get_num_threads(),
-        "seeds": seeds,
-    }
+    return library_provenance(seeds, [Path(sys.executable).name, *sys.argv])
 
 
 def write(name: str, payload: dict, markdown: str) -> None:

@@ -8,7 +8,7 @@ import warnings
 
 import typer
 
-from aedetect.cli import compare, demo, evaluate, fit, report, score
+from aedetect.cli import benchmark, compare, demo, evaluate, fit, report, score
 
 try:  # typer >= 0.22 vendors click
     from typer._click.exceptions import ClickException
@@ -23,6 +23,7 @@ app.command("score")(score.score)
 app.command("evaluate")(evaluate.evaluate)
 app.command("report")(report.report)
 app.command("compare")(compare.compare)
+app.command("benchmark")(benchmark.benchmark)
 app.command("demo")(demo.demo)
 
 

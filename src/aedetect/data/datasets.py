@@ -6,6 +6,8 @@ Layouts recognised (checked in this order):
   no official test split.
 - a ``.npy`` file (unlabelled samples: all normal) or a ``.npz`` archive with
   ``X`` and optionally ``y``, ``X_test``, ``y_test``, ``class_names``.
+- a ``cifar-10-batches-py`` folder (CIFAR-10, the publisher's python layout), or
+  a folder holding one: official test split.
 - a folder with MNIST's four IDX files (``train-images-idx3-ubyte[.gz]``, ...):
   MNIST or Fashion-MNIST (if the path names "fashion"), official test split.
 - a folder with ``train/`` and ``test/``, each with one subfolder of images per
@@ -23,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from aedetect.data.arrays import load_array_file
+from aedetect.data.cifar import CLASSES as CIFAR_CLASSES
+from aedetect.data.cifar import is_cifar_python, load_cifar_python
 from aedetect.data.idx import is_idx_folder, load_idx_folder
 from aedetect.data.images import ImageFolder, class_folders, list_images, scan_class_folders
 from aedetect.errors import InputError
@@ -93,6 +97,12 @@ def _open(path, image_size, color) -> Dataset:
         if path.suffix in (".npy", ".npz"):
             return _array_file(path)
         raise InputError(f"{path}: expected a folder, a .npy or .npz file, or builtin:digits")
+    for folder in (path, path / "cifar-10-batches-py"):
+        if is_cifar_python(folder):
+            arrays = load_cifar_python(folder)
+            return Dataset(name="cifar10", layout="cifar-python", X_train=arrays["train_images"],
+                           y_train=arrays["train_labels"], X_test=arrays["test_images"],
+                           y_test=arrays["test_labels"], class_names=list(CIFAR_CLASSES))
     if is_idx_folder(path):
         return _idx_folder(path)
     if (path / "train").is_dir() and (path / "test").is_dir() and class_folders(path / "train"):

@@ -265,3 +265,19 @@ def plot_reconstruction_comparison(inputs: np.ndarray, reconstructions: dict[str
             if i == n - 1 and j > 0 and aurocs:
                 ax.set_xlabel(aurocs.get(names[j - 1], ""), fontsize=7)
     return _finish(fig, path)
+
+
+def plot_grouped_bars(categories: list[str], series: dict[str, list[float]], ylabel: str, title: str,
+                      path: str | Path | None = None, reference: float | None = None) -> Figure:
+    """One group of bars per category, one bar per series (e.g. AUROC per class per model)."""
+    fig = Figure(figsize=(max(6.0, 0.35 * len(categories) * max(1, len(series)) / 2 + 2), 4))
+    ax = fig.add_subplot()
+    width = 0.8 / max(1, len(series))
+    for i, (name, values) in enumerate(series.items()):
+        ax.bar(np.arange(len(categories)) + (i - (len(series) - 1) / 2) * width, values, width, label=name)
+    if reference is not None:
+        ax.axhline(reference, color="grey", ls=":")
+    _class_ticks(ax, categories)
+    ax.set(ylabel=ylabel, title=title)
+    ax.legend(fontsize=8)
+    return _finish(fig, path)

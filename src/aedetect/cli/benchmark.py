@@ -1,0 +1,59 @@
+"""``aedetect benchmark``: run an evaluation protocol and write results.json, results.md
+and report.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from aedetect.cli.common import info, user_errors
+
+
+def benchmark(
+    protocol: str = typer.Argument(..., help="paper-mnist, paper-cifar, one-class or caltech-airplanes."),
+    data: Path = typer.Option(Path("../shared/data"), help="The data folder (or the data set's own "
+                              "folder): mnist/, cifar10-jpeg/ or cifar-10-batches-py/, caltech101/."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for results.json, results.md, report.html."),
+    models: str = typer.Option("cae,vae,aae", help="Comma-separated: cae, vae, beta_vae, aae, dae, "
+                               "dense_ae, and pyod-ae / pyod-vae (PyOD, if installed)."),
+    seeds: int = typer.Option(3, min=1, help="Seeds 0..N-1 per model."),
+    epochs: int = typer.Option(None, min=1, help="Default: the protocol's preset."),
+    dataset: str = typer.Option("mnist", help="one-class only: mnist, fashion-mnist or cifar10."),
+    classes: str = typer.Option(None, help="one-class only: normal classes to run (default: all)."),
+    pyod: bool = typer.Option(False, "--pyod", help="Add PyOD's AutoEncoder and VAE (same splits, run)."),
+    limit: int = typer.Option(None, min=1, help="At most this many samples per class and split "
+                              "(a quick check, not a result)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Train and test every model and seed on the protocol's splits; compare with published numbers."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from aedetect.files import write_json, write_text
+    from aedetect.protocols import protocol_tasks, provenance, run_tasks, summarise
+    from aedetect.report.benchmark_report import benchmark_report, markdown, result_tables
+    from aedetect.training import progress_bar
+
+    with user_errors():
+        names = [m.strip() for m in models.split(",") if m.strip()]
+        names += ["pyod-ae", "pyod-vae"] if pyod else []
+        tasks, name, preset = protocol_tasks(protocol, data, dataset=dataset, limit=limit,
+                                             classes=classes.split(",") if classes else None)
+        meta = {**provenance(list(range(seeds))), "protocol": protocol, "data": f"{name} at {data}",
+                "preset": preset, "epochs": epochs or "preset", "limit": limit}
+        with progress_bar(0 if quiet else 1) as bar:
+            task = bar.add_task(f"{protocol}", total=len(tasks) * len(names) * seeds, info="")
+            fixed = (0.02,) if protocol == "caltech-airplanes" else ()
+            rows = run_tasks(protocol, tasks, names, list(range(seeds)), preset=preset, epochs=epochs,
+                             dataset=name, fixed_thresholds=fixed,
+                             on_run=lambda t, m, s: bar.update(task, advance=1, info=f"{t} {m} seed {s}"))
+        summary = summarise(rows)
+        tables = result_tables(protocol, summary, name)
+        text = markdown(tables)
+        write_json(out / "results.json", {"provenance": meta, "rows": rows, "summary": summary})
+        head = "\n".join(f"- {k}: {v}" for k, v in meta.items())
+        write_text(out / "results.md", f"# {protocol}\n\n{head}\n\n{text}")
+        benchmark_report(protocol, summary, tables, out / "report.html", dataset=name, provenance=meta)
+    Console().print(Markdown(text))
+    info(f"wrote {out}/results.json, results.md, report.html")

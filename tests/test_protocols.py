@@ -1,0 +1,106 @@
+import json
+import pickle
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from aedetect.cli.main import app
+from aedetect.data.cifar import read_batch
+from aedetect.data.datasets import open_dataset
+from aedetect.errors import InputError
+from aedetect.protocols import PUBLISHED, protocol_tasks, summarise
+from tests.conftest import real_data, require
+
+
+def write_cifar_python(folder, n=4):
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        data = rng.integers(0, 256, (n, 3072), dtype=np.uint8)
+        data[0, :1024] = 255  # red channel of the first image
+        batch = {b"batch_label": b"x", b"labels": list(range(n)), b"data": data, b"filenames": [b"a"] * n}
+        with open(folder / name, "wb") as f:
+            pickle.dump(batch, f, protocol=2)
+
+
+def test_cifar_python_layout_is_read_without_running_code(tmp_path):
+    write_cifar_python(tmp_path / "cifar-10-batches-py")
+    ds = open_dataset(tmp_path)  # the folder holding cifar-10-batches-py is recognised
+    assert ds.layout == "cifar-python" and ds.class_names[5] == "dog"
+    assert ds.X_train.shape == (20, 32, 32, 3) and ds.X_test.shape == (4, 32, 32, 3)
+    assert (ds.X_train[0, :, :, 0] == 255).all()  # channel-first rows became channel-last pixels
+
+
+def test_a_tampered_cifar_batch_is_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("this must not run",))
+
+    with open(tmp_path / "data_batch_1", "wb") as f:
+        pickle.dump({b"data": Evil(), b"labels": [0]}, f)
+    with pytest.raises(InputError, match="refusing to load builtins.print"):
+        read_batch(tmp_path / "data_batch_1")
+
+
+def test_missing_data_says_where_it_looked(tmp_path):
+    with pytest.raises(InputError, match="looked for .*data_batch_1 or train in .*cifar10-jpeg"):
+        protocol_tasks("paper-cifar", tmp_path)
+    with pytest.raises(InputError, match="unknown protocol"):
+        protocol_tasks("paper-svhn", tmp_path)
+
+
+def test_summarise_averages_over_seeds():
+    rows = [{"model": "cae", "normal": "1", "anomalous": "7", "auroc": a, "aupr": 0.5, "f1": 0.5,
+             "train_seconds": 2.0, "collapsed": False} for a in (0.8, 0.9)]
+    (entry,) = summarise(rows)
+    assert entry["auroc"] == pytest.approx(0.85) and entry["auroc_sd"] == pytest.approx(0.05)
+    assert entry["seeds"] == 2
+
+
+def run_quick(protocol, tmp_path, *extra):
+    data = real_data("")
+    result = CliRunner().invoke(app, ["benchmark", protocol, "--data", str(data), "--models", "cae",
+                                      "--seeds", "1", "--epochs", "1", "--limit", "20", "--quiet",
+                                      "--out", str(tmp_path), *extra])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert (tmp_path / "report.html").stat().st_size > 10_000
+    return results, (tmp_path / "results.md").read_text()
+
+
+@pytest.mark.parametrize("protocol", ["paper-mnist", "paper-cifar"])
+def test_paper_protocols_on_a_tiny_subset(protocol, tmp_path):
+    results, md = run_quick(protocol, tmp_path)
+    published = PUBLISHED[protocol]["auroc"]
+    assert {r["anomalous"] for r in results["rows"]} == set(published)  # one test per other class
+    for r in results["rows"]:
+        assert r["n_normal"] == 20 and r["n_anomalous"] == 20 and r["n_train"] == 20
+    first = next(iter(published))
+    assert " / ".join(f"{v:.4f}" for v in published[first]) in md
+    assert results["provenance"]["seeds"] == [0] and "machine" in results["provenance"]
+
+
+def test_one_class_on_a_tiny_subset(tmp_path):
+    results, md = run_quick("one-class", tmp_path / "mnist", "--dataset", "mnist", "--classes", "0,1")
+    assert [r["normal"] for r in results["rows"]] == ["0", "1"]
+    assert all(r["n_normal"] == 20 and r["n_anomalous"] == 180 for r in results["rows"])
+    assert "GEOM" in md
+
+
+def test_one_class_fashion_mnist_from_the_debian_package(tmp_path):
+    from aedetect.protocols import FASHION_DIR
+
+    if not FASHION_DIR.exists():
+        require(f"Fashion-MNIST at {FASHION_DIR} (apt-get install dataset-fashion-mnist)")
+    results, _ = run_quick("one-class", tmp_path, "--dataset", "fashion-mnist", "--classes", "Trouser")
+    assert results["rows"][0]["normal"] == "Trouser"
+
+
+def test_caltech_protocol_on_a_tiny_subset(tmp_path):
+    results, md = run_quick("caltech-airplanes", tmp_path)
+    honest, leaky = results["rows"]
+    assert honest["normal"] == "airplanes" and leaky["normal"] == "airplanes (leaky)"
+    assert honest["n_train"] == 20 and leaky["n_train"] == 40  # leaky trains on the held-out planes too
+    assert "accuracy_at_0.02" in honest and len(honest["sweep"]) == 9
+    assert "threshold sweep" in md
