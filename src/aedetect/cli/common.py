@@ -90,3 +90,17 @@ def data_summary(dataset, normal: list[int]) -> dict:
         (h, w), color = dataset.X_train.size, dataset.X_train.color
         summary["images"] = f"resized to {h}x{w}, {color}"
     return summary
+
+
+def test_data_for(data: str, data_meta: dict, normal: str | None):
+    """The test part of ``data`` for a model fitted with ``data_meta``: opened as it was fitted,
+    normal classes from ``normal`` or the model's record. Returns (X_test, y_test (1 = anomaly),
+    class name per test sample, part name, summary of the data for reports)."""
+    dataset = open_for_model(data, data_meta)
+    if normal is None and not data_meta.get("normal"):
+        raise InputError("name the normal class(es) with --normal (the model folder records none)")
+    labels = dataset.resolve_classes(normal if normal is not None else data_meta["normal"])
+    X_test, y_test, index, part = test_part(dataset, labels, data_meta)
+    y_class = dataset.y_test if part == "test" else dataset.y_train[index]
+    names = [dataset.class_names[c] for c in y_class]
+    return X_test, y_test, names, part, {**data_summary(dataset, labels), "tested part": part}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import data_summary, info, open_for_model, test_part, user_errors
+from aedetect.cli.common import info, test_data_for, user_errors
 
 
 def compare(
@@ -33,16 +33,9 @@ def compare(
             raise InputError(f"the models were fitted on different data or splits ({', '.join(differ)} "
                              "differ), so they would be tested on different samples: refit them with the "
                              "same --normal, --split-seed and --image-size")
-        meta = metas[0]
-        dataset = open_for_model(data, meta)
-        if normal is None and not meta.get("normal"):
-            raise InputError("name the normal class(es) with --normal (the model folders record none)")
-        labels = dataset.resolve_classes(normal if normal is not None else meta["normal"])
-        X_test, y_test, index, part = test_part(dataset, labels, meta)
-        y_class = dataset.y_test if part == "test" else dataset.y_train[index]
+        X_test, y_test, names, _, summary = test_data_for(data, metas[0], normal)
         path, metrics = comparison_report(detectors, X_test, y_test, out / "comparison.html",
-                                          labels=[dataset.class_names[c] for c in y_class],
-                                          data={**data_summary(dataset, labels), "tested part": part})
+                                          labels=names, data=summary)
         write_json(out / "comparison.json", metrics)
     for name, m in metrics.items():
         print(f"{name}: AUROC {m['auroc']:.4f}  AUPR {m['aupr']:.4f}  F1 {m['f1']:.4f}")

@@ -44,11 +44,11 @@ def demo(
                                                     split_seed=seed, out=out / "models" / model)
         X_test, y_test, index, part = test_part(dataset, [0], meta)
         X_test, names = take(dataset.X_train, index), [str(c) for c in dataset.y_train[index]]
-        summary = data_summary(dataset, [0])
+        summary = {**data_summary(dataset, [0]), "tested part": part}
         metrics = evaluate_detector(detectors["dense_ae"], X_test, y_test, out, part=part, names=names,
                                     data=summary)
         _, compared = comparison_report(detectors, X_test, y_test, out / "comparison.html", labels=names,
-                                        data={**summary, "tested part": part})
+                                        data=summary)
     print_metrics(metrics)
     print(f"AUROC {metrics['auroc']:.4f}  F1 {metrics['f1']:.4f} at threshold "
           f"{metrics['threshold']:.4g} (95th percentile of held-out normal errors), dense autoencoder")

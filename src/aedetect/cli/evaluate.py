@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import data_summary, info, open_for_model, test_part, user_errors
+from aedetect.cli.common import info, test_data_for, user_errors
 from aedetect.errors import InputError
 from aedetect.files import write_csv, write_json
 
@@ -73,7 +73,7 @@ def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float]
     if metrics["auroc"] is not None:
         plot_roc(y_test, scores, out / "roc.png")
     detector_report(detector, X_test, y_test, scores, metrics, out / "report.html", labels=names,
-                    data={**(data or {}), "tested part": part}, latent=latent)
+                    data=data, latent=latent)
     return metrics
 
 
@@ -115,17 +115,10 @@ def evaluate_model_dir(model_dir: Path, data: str, normal: str | None, out: Path
     if latent not in ("pca", "tsne"):
         raise InputError(f"--latent must be pca or tsne; got {latent!r}")
     detector = AutoencoderDetector.load(model_dir)
-    meta = detector.metadata_.get("data", {})
-    dataset = open_for_model(data, meta)
-    if normal is None and not meta.get("normal"):
-        raise InputError("name the normal class(es) with --normal (the model folder records none)")
-    labels = dataset.resolve_classes(normal if normal is not None else meta["normal"])
-    X_test, y_test, index, part = test_part(dataset, labels, meta)
-    y_class = dataset.y_test if part == "test" else dataset.y_train[index]
+    X_test, y_test, names, part, summary = test_data_for(data, detector.metadata_.get("data", {}), normal)
     return evaluate_detector(detector, X_test, y_test, out, part=part,
-                             sweep=parse_sweep(sweep) if sweep else None,
-                             names=[dataset.class_names[c] for c in y_class],
-                             data=data_summary(dataset, labels), latent=latent)
+                             sweep=parse_sweep(sweep) if sweep else None, names=names, data=summary,
+                             latent=latent)
 
 
 def evaluate(
