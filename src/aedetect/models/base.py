@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from aedetect.models.layers import ArchConfig, build_decoder, build_encoder
+from aedetect.models.layers import ArchConfig, build_decoder, build_encoder, check_sizes
 
 
 class Autoencoder(nn.Module):
@@ -21,6 +21,7 @@ class Autoencoder(nn.Module):
 
     def __init__(self, input_shape: tuple[int, ...], config: ArchConfig):
         super().__init__()
+        check_sizes(config, tuple(input_shape))
         self.input_shape = tuple(input_shape)
         self.config = config
         self.body, self.features = build_encoder(self.input_shape, config)  # (B, *in) -> (B, F)

@@ -40,6 +40,36 @@ class ArchConfig:
     loss: str = "mse"  # training reconstruction loss: "mse" or "bce" (scores are always MSE)
 
 
+MAX_WIDTH = 65536  # units of one dense layer, channels of one conv, size of the latent code
+MAX_LAYERS = 64
+MAX_INPUT_VALUES = 2**26  # values in one sample
+
+
+def _ints(name: str, values, low: int, high: int) -> None:
+    values = [values] if isinstance(values, (int, float, str)) or values is None else list(values)
+    if len(values) > MAX_LAYERS:
+        raise InputError(f"{name}: at most {MAX_LAYERS} layers; got {len(values)}")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+            raise InputError(f"{name} must hold whole numbers from {low} to {high}; got {v!r}")
+
+
+def check_sizes(config: ArchConfig, input_shape: tuple[int, ...]) -> None:
+    """Refuse sizes that are not whole numbers or are beyond sane bounds (a model config may
+    come from a file someone else wrote)."""
+    _ints("input shape", list(input_shape), 1, MAX_INPUT_VALUES)
+    if math.prod(input_shape) > MAX_INPUT_VALUES:
+        raise InputError(f"samples of shape {tuple(input_shape)} are too large "
+                         f"(over {MAX_INPUT_VALUES} values)")
+    for name in ("hidden", "decoder_hidden"):
+        if getattr(config, name) is not None:
+            _ints(name, getattr(config, name), 1, MAX_WIDTH)
+    if config.latent is not None:
+        _ints("latent", config.latent, 1, MAX_WIDTH)
+    _ints("channels", config.channels, 1, MAX_WIDTH)
+    _ints("strides", config.strides, 1, 16)
+
+
 def resolve_arch(config: ArchConfig, input_shape: tuple[int, ...]) -> str:
     arch = config.arch
     if arch == "auto":
