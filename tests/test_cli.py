@@ -127,3 +127,18 @@ def test_compare_models_on_one_test_set(tmp_path, labelled_npz):
     refused = runner.invoke(app, ["compare", str(tmp_path / "dense_ae"), str(tmp_path / "vae"),
                                   "--data", str(labelled_npz), "--out", str(tmp_path / "cmp2")])
     assert refused.exit_code == 2 and "split_seed" in refused.stderr
+
+
+def test_bad_image_files_skipped_or_refused_with_strict(tmp_path):
+    from tests.test_data import make_uncurated_folder
+
+    root = make_uncurated_folder(tmp_path / "parts")
+    strict = runner.invoke(app, ["fit", str(root), "--normal", "good", "--strict",
+                                 "--out", str(tmp_path / "m")])
+    assert strict.exit_code == 2 and "--strict" in strict.stderr
+    assert not (tmp_path / "m").exists()
+    result = subprocess.run([sys.executable, "-m", "aedetect.cli", "fit", str(root), "--normal", "good",
+                             "--image-size", "16", "--epochs", "1", "--quiet", "--out", str(tmp_path / "m")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "aedetect: warning: skipped 3 of 9 image files" in result.stderr

@@ -120,8 +120,8 @@ def test_wrong_or_empty_paths_get_clear_errors(tmp_path):
     with pytest.raises(InputError, match=r"expected a folder, a \.npy"):
         open_dataset(tmp_path / "a.csv")
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really")
-    with pytest.raises(InputError, match="broken.jpg"):
-        open_dataset(tmp_path).X_train[0]
+    with pytest.warns(UserWarning, match="skipped 1 of 1"), pytest.raises(InputError, match="none of"):
+        open_dataset(tmp_path)
 
 
 def test_train_validation_split_is_seeded_and_disjoint():
@@ -145,3 +145,48 @@ def test_one_class_split_official_and_held_out():
     assert list(held.y_test) == list((labels[held.test] != 1).astype(int))
     with pytest.raises(InputError, match="no training samples"):
         one_class_split(labels, [7])
+
+
+def make_uncurated_folder(root):
+    """A class folder as users find them: every image mode, and broken files."""
+    rng = np.random.default_rng(0)
+    good, bad = root / "good", root / "bad"
+    good.mkdir(parents=True)
+    bad.mkdir()
+    rgb = rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(good / "a_rgb.jpg")
+    Image.fromarray(rgb[..., 0]).save(good / "b_grey.png")
+    Image.fromarray(np.dstack([rgb, np.full((20, 24), 128, np.uint8)])).save(good / "c_rgba.png")
+    Image.fromarray(rgb[..., 1].astype(np.uint16) * 257).save(good / "d_16bit.png")
+    Image.fromarray(rgb).convert("P").save(good / "e_palette.gif")
+    (bad / "empty.jpg").write_bytes(b"")
+    (bad / "text.png").write_text("not an image at all")
+    Image.new("L", (8000, 7000)).save(bad / "bomb.png")  # 56 million pixels, over MAX_PIXELS
+    Image.fromarray(rng.integers(0, 256, (200, 200, 3), dtype=np.uint8)).save(bad / "truncated.jpg")
+    data = (bad / "truncated.jpg").read_bytes()
+    (bad / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    return root
+
+
+def test_uncurated_images_are_converted_or_skipped_with_a_count(tmp_path):
+    root = make_uncurated_folder(tmp_path / "parts")
+    with pytest.warns(UserWarning, match=r"skipped 3 of 9 image files .*--strict"):
+        ds = open_dataset(root, image_size=(16, 16), color="rgb")
+    assert ds.class_names == ["bad", "good"] and len(ds.X_train) == 6
+    good = ds.X_train[np.flatnonzero(ds.y_train == 1)]
+    assert good.shape == (5, 16, 16, 3) and good.dtype == np.uint8
+    sixteen = good[3]  # the 16-bit image is scaled to 8 bits, not clipped to white
+    assert 40 < sixteen.mean() < 215
+    with pytest.raises(InputError, match="truncated.jpg: cannot decode"):
+        ds.X_train[np.flatnonzero(ds.y_train == 0)]  # a truncated file fails when read, by name
+    with pytest.raises(InputError, match="(empty|bomb|text).*--strict"):
+        open_dataset(root, strict=True)
+
+
+def test_a_class_missing_for_evaluation_is_explained(tmp_path):
+    from aedetect.cli.common import test_part
+
+    make_class_folders(tmp_path / "only", classes=("ok",), n=4, size=(8, 8))
+    ds = open_dataset(tmp_path / "only")
+    with pytest.raises(InputError, match="only normal samples"):
+        test_part(ds, [0], {"test_fraction": 0.5, "split_seed": 0, "n_samples": 4})

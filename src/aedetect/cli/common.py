@@ -39,12 +39,13 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     return (parts[0], parts[-1])
 
 
-def open_for_model(data: str, data_meta: dict):
+def open_for_model(data: str, data_meta: dict, strict: bool = False):
     """Open ``data`` with the image size and colour the model was fitted with."""
     from aedetect.data.datasets import open_dataset
 
     size = data_meta.get("image_size")
-    return open_dataset(data, image_size=tuple(size) if size else None, color=data_meta.get("color"))
+    return open_dataset(data, image_size=tuple(size) if size else None, color=data_meta.get("color"),
+                        strict=strict)
 
 
 def take(X, index):
@@ -76,6 +77,10 @@ def test_part(dataset, normal: list[int], data_meta: dict):
                          "be rebuilt; evaluate on the data the model was fitted on")
     split = one_class_split(dataset.y_train, normal, test_fraction=data_meta["test_fraction"],
                             seed=data_meta["split_seed"])
+    if split.y_test.min() == 1 or split.y_test.max() == 0:
+        raise InputError(f"the held-out part of {dataset.name} holds only "
+                         f"{'anomalous' if split.y_test.min() == 1 else 'normal'} samples: evaluating needs "
+                         f"both (classes found: {', '.join(dataset.class_names)})")
     return take(dataset.X_train, split.test), split.y_test, split.test, "held-out"
 
 
@@ -92,11 +97,11 @@ def data_summary(dataset, normal: list[int]) -> dict:
     return summary
 
 
-def test_data_for(data: str, data_meta: dict, normal: str | None):
+def test_data_for(data: str, data_meta: dict, normal: str | None, strict: bool = False):
     """The test part of ``data`` for a model fitted with ``data_meta``: opened as it was fitted,
     normal classes from ``normal`` or the model's record. Returns (X_test, y_test (1 = anomaly),
     class name per test sample, part name, summary of the data for reports)."""
-    dataset = open_for_model(data, data_meta)
+    dataset = open_for_model(data, data_meta, strict)
     if normal is None and not data_meta.get("normal"):
         raise InputError("name the normal class(es) with --normal (the model folder records none)")
     labels = dataset.resolve_classes(normal if normal is not None else data_meta["normal"])
@@ -104,3 +109,6 @@ def test_data_for(data: str, data_meta: dict, normal: str | None):
     y_class = dataset.y_test if part == "test" else dataset.y_train[index]
     names = [dataset.class_names[c] for c in y_class]
     return X_test, y_test, names, part, {**data_summary(dataset, labels), "tested part": part}
+
+
+STRICT_HELP = "Stop at the first unusable image file instead of skipping it with a warning."

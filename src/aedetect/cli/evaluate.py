@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, test_data_for, user_errors
+from aedetect.cli.common import STRICT_HELP, info, test_data_for, user_errors
 from aedetect.errors import InputError
 from aedetect.files import write_csv, write_json
 
@@ -107,7 +107,7 @@ def print_metrics(metrics: dict) -> None:
 
 
 def evaluate_model_dir(model_dir: Path, data: str, normal: str | None, out: Path, *,
-                       sweep: str | None = None, latent: str = "pca") -> dict:
+                       sweep: str | None = None, latent: str = "pca", strict: bool = False) -> dict:
     """Load a model folder, open ``data`` as it was fitted, score its test part once and write
     every output into ``out`` (see :func:`evaluate_detector`). Returns the metrics."""
     from aedetect.detector import AutoencoderDetector
@@ -115,7 +115,8 @@ def evaluate_model_dir(model_dir: Path, data: str, normal: str | None, out: Path
     if latent not in ("pca", "tsne"):
         raise InputError(f"--latent must be pca or tsne; got {latent!r}")
     detector = AutoencoderDetector.load(model_dir)
-    X_test, y_test, names, part, summary = test_data_for(data, detector.metadata_.get("data", {}), normal)
+    X_test, y_test, names, part, summary = test_data_for(data, detector.metadata_.get("data", {}), normal,
+                                                         strict)
     return evaluate_detector(detector, X_test, y_test, out, part=part,
                              sweep=parse_sweep(sweep) if sweep else None, names=names, data=summary,
                              latent=latent)
@@ -130,12 +131,13 @@ def evaluate(
     sweep: str = typer.Option(None, help="Thresholds START:STOP:STEP, e.g. 0.01:0.05:0.005 "
                               "(default: percentiles of the validation errors)."),
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON instead of tables."),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
     """Score the test part of labelled data once; write metrics, plots and report.html."""
     import json
 
     with user_errors():
-        metrics = evaluate_model_dir(model_dir, data, normal, out, sweep=sweep)
+        metrics = evaluate_model_dir(model_dir, data, normal, out, sweep=sweep, strict=strict)
     if as_json:
         print(json.dumps({k: v for k, v in metrics.items() if k != "sweep"}, indent=2))
     else:

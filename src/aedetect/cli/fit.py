@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, parse_size, take, user_errors
+from aedetect.cli.common import STRICT_HELP, info, parse_size, take, user_errors
 from aedetect.errors import InputError
 
 
@@ -84,6 +84,7 @@ def fit(
                                    "test split); keep it fixed to compare models on one test set."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
     """Train a detector on normal data and save it to a model folder."""
     from aedetect.data.datasets import open_dataset
@@ -106,6 +107,6 @@ def fit(
                       threshold_param=threshold_param, patience=patience, device=device,
                       random_state=seed, verbose=0 if quiet else 1)
         AutoencoderDetector(**params).check_params()  # before reading any data
-        dataset = open_dataset(data, image_size=parse_size(image_size), color=color)
+        dataset = open_dataset(data, image_size=parse_size(image_size), color=color, strict=strict)
         fit_on_dataset(dataset, normal, params, test_fraction=test_fraction, split_seed=split_seed,
                        out=out)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, open_for_model, user_errors
+from aedetect.cli.common import STRICT_HELP, info, open_for_model, user_errors
 from aedetect.files import write_csv
 
 
@@ -15,6 +15,7 @@ def score(
     data: str = typer.Argument(..., help="Data to score (as for `aedetect fit`)."),
     out: Path = typer.Option(..., "--out", "-o", help="CSV file to write."),
     part: str = typer.Option("all", help="all, train or test (where the data has a test split)."),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
     """Write one row per sample: part, index, file, class, score, flagged (score > threshold)."""
     from aedetect.detector import AutoencoderDetector
@@ -24,7 +25,7 @@ def score(
         if part not in ("all", "train", "test"):
             raise InputError(f"--part must be all, train or test; got {part!r}")
         detector = AutoencoderDetector.load(model_dir)
-        dataset = open_for_model(data, detector.metadata_.get("data", {}))
+        dataset = open_for_model(data, detector.metadata_.get("data", {}), strict)
         parts = [("train", dataset.X_train, dataset.y_train, dataset.files_train),
                  ("test", dataset.X_test, dataset.y_test, dataset.files_test)]
         parts = [p for p in parts if p[1] is not None and part in ("all", p[0])]

@@ -28,7 +28,13 @@ from aedetect.data.arrays import load_array_file
 from aedetect.data.cifar import CLASSES as CIFAR_CLASSES
 from aedetect.data.cifar import is_cifar_python, load_cifar_python
 from aedetect.data.idx import is_idx_folder, load_idx_folder
-from aedetect.data.images import ImageFolder, class_folders, list_images, scan_class_folders
+from aedetect.data.images import (
+    ImageFolder,
+    check_images,
+    class_folders,
+    list_images,
+    scan_class_folders,
+)
 from aedetect.errors import InputError
 
 FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
@@ -77,17 +83,19 @@ class Dataset:
 
 
 def open_dataset(path: str | Path, *, image_size: tuple[int, int] | None = None,
-                 color: str | None = None) -> Dataset:
+                 color: str | None = None, strict: bool = False) -> Dataset:
     """Open the data at ``path``, recognised by its layout (see the module docstring).
 
-    ``image_size`` (height, width) and ``color`` ("rgb"/"grey") apply to image folders.
+    ``image_size`` (height, width) and ``color`` ("rgb"/"grey") apply to image
+    folders; unusable image files are skipped with a warning, or refused with
+    ``strict`` (see :func:`aedetect.data.images.check_images`).
     """
-    dataset = _open(path, image_size, color)
+    dataset = _open(path, image_size, color, strict)
     dataset.path = str(path) if str(path).startswith("builtin:") else str(Path(path).resolve())
     return dataset
 
 
-def _open(path, image_size, color) -> Dataset:
+def _open(path, image_size, color, strict: bool) -> Dataset:
     if str(path) == "builtin:digits":
         return _sklearn_digits()
     path = Path(path)
@@ -106,18 +114,23 @@ def _open(path, image_size, color) -> Dataset:
     if is_idx_folder(path):
         return _idx_folder(path)
     if (path / "train").is_dir() and (path / "test").is_dir() and class_folders(path / "train"):
-        return _train_test_folders(path, image_size, color)
+        return _train_test_folders(path, image_size, color, strict)
     classes = class_folders(path)
     subdirs = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
     if not classes and len(subdirs) == 1 and class_folders(subdirs[0]):
         path, classes = subdirs[0], class_folders(subdirs[0])  # e.g. caltech101/101_ObjectCategories
     if classes:
-        files, labels, names = scan_class_folders(path)
+        files, labels, names = scan_class_folders(path, strict=strict)
+        if not files:
+            raise InputError(f"{path}: none of its image files can be read")
         return Dataset(name=path.name, layout="class-folders",
                        X_train=ImageFolder(files, size=image_size, color=color), y_train=labels,
                        class_names=names, files_train=files)
     images = list_images(path)
     if images:
+        images = [f for f, ok in zip(images, check_images(images, strict)) if ok]
+        if not images:
+            raise InputError(f"{path}: none of its image files can be read")
         return Dataset(name=path.name, layout="image-folder",
                        X_train=ImageFolder(images, size=image_size, color=color), files_train=images)
     raise InputError(
@@ -165,9 +178,9 @@ def _idx_folder(path: Path) -> Dataset:
                    class_names=names)
 
 
-def _train_test_folders(path: Path, image_size, color) -> Dataset:
-    files, labels, names = scan_class_folders(path / "train")
-    test_files, test_labels, _ = scan_class_folders(path / "test", class_names=names)
+def _train_test_folders(path: Path, image_size, color, strict: bool) -> Dataset:
+    files, labels, names = scan_class_folders(path / "train", strict=strict)
+    test_files, test_labels, _ = scan_class_folders(path / "test", class_names=names, strict=strict)
     if not test_files:
         raise InputError(f"{path / 'test'}: no images in its class folders")
     train = ImageFolder(files, size=image_size, color=color)

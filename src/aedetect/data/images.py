@@ -4,10 +4,19 @@ CIFAR-10 as ``train/<class>/*.jpg``), read lazily.
 :class:`ImageFolder` behaves like a uint8 array of shape (N, H, W, C) (or
 (N, H, W) for grey) whose items are read from disk, resized and converted
 only when indexed, so a folder larger than memory can be scored in batches.
+
+Folders users did not curate: :func:`check_images` reads every file's header
+when a folder is opened. Empty files, files that are not images and images
+over :data:`MAX_PIXELS` (decompression bombs) are skipped with one warning
+that counts them, or refused with ``strict=True`` (``--strict``). A file whose
+header is fine but whose data is truncated fails when it is read, with its
+name. Grey, RGB, RGBA, palette and 16-bit images are all converted to the
+colour mode asked for (16-bit values are scaled to 8 bits, not clipped).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +30,44 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".we
 #: side: the size of the Caltech-101 reference.
 DEFAULT_LARGE_IMAGE_SIZE = (96, 96)
 _GREY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
+_WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "F"}  # more than 8 bits per pixel
+#: Images with more pixels than this are refused (a 7,000 x 7,000 photo has 49 million).
+MAX_PIXELS = 50_000_000
+
+
+def _header_problem(path: Path) -> str | None:
+    try:
+        if path.stat().st_size == 0:
+            return "empty file"
+        with Image.open(path) as img:
+            w, h = img.size
+        if w * h > MAX_PIXELS:
+            return f"{w}x{h} pixels is over the limit of {MAX_PIXELS:,}"
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        return f"not a readable image ({err})"
+    return None
+
+
+def check_images(files: Sequence[Path], strict: bool = False) -> np.ndarray:
+    """Which files can be used (a bool mask), from their headers only (read on 8 threads).
+
+    Refused: empty files, files PIL cannot identify, images over MAX_PIXELS.
+    With ``strict`` the first bad file raises InputError; otherwise they are
+    skipped with one warning naming how many and the first.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        problems = list(pool.map(_header_problem, files, chunksize=64))
+    bad = [(path, p) for path, p in zip(files, problems) if p]
+    if bad and strict:
+        raise InputError(f"{bad[0][0]}: {bad[0][1]}; remove or fix it ({len(bad)} such file(s); "
+                         "without --strict they are skipped)")
+    if bad:
+        warnings.warn(f"skipped {len(bad)} of {len(files)} image files that cannot be used (first: "
+                      f"{bad[0][0]}: {bad[0][1]}); pass strict=True (--strict) to stop instead",
+                      stacklevel=3)
+    return np.asarray([p is None for p in problems], dtype=bool)
 
 
 def is_image(path: Path) -> bool:
@@ -38,11 +85,12 @@ def class_folders(folder: Path) -> list[Path]:
     return [p for p in subs if any(is_image(f) for f in p.iterdir())]
 
 
-def scan_class_folders(folder: Path, class_names: Sequence[str] | None = None):
+def scan_class_folders(folder: Path, class_names: Sequence[str] | None = None, strict: bool = False):
     """Files and integer labels of a folder with one subfolder per class.
 
     ``class_names`` fixes the label order (e.g. a test folder must use the
-    train folder's order); by default the sorted subfolder names.
+    train folder's order); by default the sorted subfolder names. Unusable
+    files are skipped (or refused with ``strict``, see :func:`check_images`).
     Returns (files, labels, class_names).
     """
     found = {p.name: p for p in class_folders(folder)}
@@ -58,7 +106,9 @@ def scan_class_folders(folder: Path, class_names: Sequence[str] | None = None):
             images = list_images(found[name])
             files += images
             labels += [label] * len(images)
-    return files, np.asarray(labels, dtype=np.int64), list(class_names)
+    ok = check_images(files, strict)
+    files = [f for f, keep in zip(files, ok) if keep]
+    return files, np.asarray(labels, dtype=np.int64)[ok], list(class_names)
 
 
 class ImageFolder:
@@ -131,9 +181,19 @@ class ImageFolder:
     def _read(self, path: Path) -> np.ndarray:
         with self._open(path) as img:
             try:
+                if img.mode in _WIDE_MODES:  # 16-bit or float: scale to 8 bits instead of clipping
+                    wide = np.asarray(img, dtype=np.float64)
+                    if img.mode == "F":  # floats: [0, 1] or [0, 255]
+                        top = 1.0 if wide.max() <= 1.0 else 255.0
+                    else:  # 16-bit (or 32-bit) integers
+                        top = 65535.0 if wide.max() > 255 else 255.0
+                    img = Image.fromarray((wide / top * 255).clip(0, 255).astype(np.uint8))
+                if img.mode == "P" and "transparency" in img.info:
+                    img = img.convert("RGBA")
                 img = img.convert("L" if self.color == "grey" else "RGB")
                 if img.size != (self.size[1], self.size[0]):
                     img = img.resize((self.size[1], self.size[0]), Image.Resampling.BILINEAR)
                 return np.asarray(img, dtype=np.uint8)
             except (OSError, SyntaxError, ValueError) as err:
-                raise InputError(f"{path}: cannot decode image ({err})") from err
+                raise InputError(f"{path}: cannot decode image ({err}); remove or replace the "
+                                 "file") from err

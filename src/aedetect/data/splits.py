@@ -73,12 +73,16 @@ def one_class_split(labels: np.ndarray, normal: list[int], *, test_labels: np.nd
     if not 0.0 < test_fraction < 1.0:
         raise InputError(f"test_fraction must be between 0 and 1 (exclusive); got {test_fraction}")
     index = np.arange(len(labels))
-    try:  # stratify by class; classes too small for that fall back to normal vs anomaly
-        rest, test = train_test_split(index, test_size=test_fraction, random_state=seed,
-                                      stratify=labels)
-    except ValueError:
-        rest, test = train_test_split(index, test_size=test_fraction, random_state=seed,
-                                      stratify=is_normal)
+    # stratify by class; where classes are too small for that, by normal vs anomaly, else not at all
+    for stratify in (labels, is_normal, None):
+        try:
+            rest, test = train_test_split(index, test_size=test_fraction, random_state=seed,
+                                          stratify=stratify)
+            break
+        except ValueError:
+            continue
+    else:
+        raise InputError(f"too few samples ({len(labels)}) to hold out a test fraction of {test_fraction}")
     rest, test = np.sort(rest), np.sort(test)
     train = rest[is_normal[rest]]
     if len(train) == 0:
