@@ -142,3 +142,34 @@ def test_bad_image_files_skipped_or_refused_with_strict(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "aedetect: warning: skipped 3 of 9 image files" in result.stderr
+
+
+def test_fit_interrupted_then_resumed(tmp_path, labelled_npz, monkeypatch):
+    import aedetect.training as training
+    from aedetect import AutoencoderDetector
+
+    args = ["fit", str(labelled_npz), "--normal", "good", "--model", "conv_ae", "--epochs", "5",
+            "--batch-size", "16", "--checkpoint-every", "2", "--quiet"]
+    run(*args, "--out", tmp_path / "whole")
+    assert not (tmp_path / "whole.checkpoint").exists()  # removed once the model is complete
+
+    calls = []
+    real = training.mean_loss
+
+    def ctrl_c_in_epoch_3(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(training, "mean_loss", ctrl_c_in_epoch_3)
+    stopped = runner.invoke(app, [*args, "--out", str(tmp_path / "m")])
+    monkeypatch.undo()
+    assert stopped.exit_code == 130 and "--resume --out" in stopped.stderr
+    assert not (tmp_path / "m").exists() and (tmp_path / "m.checkpoint" / "fit.json").exists()
+    run("fit", "--resume", "--out", tmp_path / "m", "--quiet")
+    X = np.load(labelled_npz)["X"]
+    np.testing.assert_array_equal(AutoencoderDetector.load(tmp_path / "m").reconstruction_error(X),
+                                  AutoencoderDetector.load(tmp_path / "whole").reconstruction_error(X))
+    nothing = runner.invoke(app, ["fit", "--resume", "--out", str(tmp_path / "other")])
+    assert nothing.exit_code == 2 and "nothing to resume" in nothing.stderr

@@ -149,3 +149,34 @@ def test_load_refuses_what_is_not_a_model(tmp_path, normal_images):
     (tmp_path / "other" / "keep.txt").write_text("mine")
     with pytest.raises(InputError, match="not an aedetect model folder"):
         fitted(normal_images, epochs=1).save(tmp_path / "other")
+
+
+@pytest.mark.parametrize("model", ["conv_ae", "vae", "aae"])
+def test_interrupted_training_resumes_to_the_same_model(tmp_path, normal_images, model, monkeypatch):
+    """Ctrl-C keeps the last checkpoint; resuming reaches exactly the uninterrupted result."""
+    import aedetect.training as training
+
+    params = dict(FAST, model=model, epochs=6, model_options={"channels": [8, 16], "latent": 8})
+    whole = AutoencoderDetector(**params).fit(normal_images)
+
+    validations = []
+    real_mean_loss = training.mean_loss
+
+    def ctrl_c_in_epoch_4(*args, **kwargs):
+        validations.append(1)
+        if len(validations) == 4:
+            raise KeyboardInterrupt
+        return real_mean_loss(*args, **kwargs)
+
+    monkeypatch.setattr(training, "mean_loss", ctrl_c_in_epoch_4)
+    with pytest.raises(training.TrainingInterrupted) as info:
+        AutoencoderDetector(**params).fit(normal_images, checkpoint_dir=tmp_path / "ck", checkpoint_every=2)
+    monkeypatch.undo()
+    assert info.value.epoch == 2  # the checkpoint of epoch 2 is kept
+    resumed = AutoencoderDetector(**params).fit(normal_images, checkpoint_dir=tmp_path / "ck", resume=True)
+    np.testing.assert_array_equal(resumed.reconstruction_error(normal_images),
+                                  whole.reconstruction_error(normal_images))
+    assert resumed.history_["val_loss"] == whole.history_["val_loss"]
+    with pytest.raises(InputError, match="another run"):
+        AutoencoderDetector(**{**params, "epochs": 7}).fit(normal_images, checkpoint_dir=tmp_path / "ck",
+                                                            resume=True)

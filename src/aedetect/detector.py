@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -102,18 +103,35 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, checkpoint_dir: str | Path | None = None, checkpoint_every: int = 5,
+            resume: bool = False):
         """Train on X, which must hold normal samples only (``y`` is ignored).
 
         A seeded ``validation_fraction`` of X is held out: no gradient step sees
         it; it selects the kept weights and sets ``threshold_``.
+
+        With ``checkpoint_dir`` the whole training state is saved there every
+        ``checkpoint_every`` epochs (see :mod:`aedetect.checkpoint`); Ctrl-C then
+        raises :class:`aedetect.training.TrainingInterrupted` and keeps the last
+        one, and ``resume=True`` continues from it, reaching the same model as an
+        uninterrupted run with the same parameters and data.
         """
+        from aedetect.checkpoint import load_checkpoint, save_checkpoint
+
         self.check_params()
         X = as_samples(X)
         X = X if isinstance(X, np.ndarray) else np.asarray(X)
         check_finite(X)
-        self.seed_ = (int(self.random_state) if self.random_state is not None
-                      else int(np.random.SeedSequence().generate_state(1)[0] >> 1))
+        state, run = None, self._run_record(X)
+        if resume:
+            if checkpoint_dir is None:
+                raise InputError("resume=True needs the checkpoint_dir to resume from")
+            state, meta = load_checkpoint(checkpoint_dir)
+            if meta.get("run", {}) | {"seed": None} != run | {"seed": None}:
+                raise InputError(f"the checkpoint in {checkpoint_dir} belongs to another run (other "
+                                 "parameters or data): fit with the same ones, or without resuming")
+            run["seed"] = meta["run"]["seed"]
+        self.seed_ = run["seed"]
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         self.n_features_in_ = math.prod(self.input_shape_)
         self.input_dtype_ = str(X.dtype)
@@ -126,13 +144,27 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         self.model_ = build_model(self.model, self._model_input_shape(), self.model_options)
         self.model_.to(self.device_)
         X_train, X_val = X[train_idx], X[val_idx]
+        save = None
+        if checkpoint_dir is not None:
+            def save(training_state: dict) -> None:
+                save_checkpoint(checkpoint_dir, training_state, {"run": run})
         self.history_ = train(self.model_, X_train, X_val, to_tensor=self._to_tensor,
                               epochs=self.epochs, batch_size=self.batch_size,
                               learning_rate=self.learning_rate, patience=self.patience,
-                              seed=self.seed_, verbose=self.verbose)
+                              seed=self.seed_, verbose=self.verbose, checkpoint=save,
+                              checkpoint_every=checkpoint_every, resume=state)
         self.validation_scores_ = self.reconstruction_error(X_val)
         self._check_collapse(X_train, X_val)
         return self.calibrate_threshold(self.threshold, self.threshold_param)
+
+    def _run_record(self, X: np.ndarray) -> dict:
+        """What makes two training runs the same: parameters, seed and a fingerprint of the data."""
+        params = {k: v for k, v in self.get_params().items() if k not in ("verbose", "device")}
+        ends = np.ascontiguousarray(np.concatenate([X[:64], X[-64:]]))
+        seed = (int(self.random_state) if self.random_state is not None
+                else int(np.random.SeedSequence().generate_state(1)[0] >> 1))
+        return json.loads(json.dumps({"params": params, "seed": seed, "shape": list(X.shape),
+                                      "dtype": str(X.dtype), "crc": zlib.crc32(ends.tobytes())}))
 
     def _check_collapse(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
         """Record in ``history_`` whether the model reconstructs the held-out normals no better

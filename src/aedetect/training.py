@@ -40,58 +40,91 @@ def mean_loss(model: torch.nn.Module, X, to_tensor: Callable, batch_size: int) -
     return total / len(X)
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training; ``epoch`` is that of the last checkpoint kept (0: none)."""
+
+    def __init__(self, epoch: int):
+        super().__init__(epoch)
+        self.epoch = epoch
+
+
 def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs: int,
           batch_size: int, learning_rate: float, patience: int | None, seed: int,
-          verbose: int = 1) -> dict:
+          verbose: int = 1, checkpoint: Callable[[dict], None] | None = None,
+          checkpoint_every: int = 0, resume: dict | None = None) -> dict:
     """Train ``model`` in place on X_train; X_val (normal data no gradient step sees)
     picks the epoch whose weights are kept and, with ``patience``, stops training
     after that many epochs without improvement.
 
     ``to_tensor(batch)`` turns a numpy batch into a float tensor on the
-    model's device. Returns the history: ``train_loss`` and ``val_loss`` per
-    epoch, ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
+    model's device. Every ``checkpoint_every`` epochs ``checkpoint(state)`` is
+    called with the whole training state; ``resume=state`` continues such a
+    state exactly (same batches, same random numbers). Ctrl-C raises
+    :class:`TrainingInterrupted`. Returns the history: ``train_loss`` and
+    ``val_loss`` per epoch, ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
     """
     generator = torch.Generator().manual_seed(seed)
     optimizers = model.configure_optimizers(learning_rate)
     history = {"train_loss": [], "val_loss": [], "best_epoch": 0, "stopped_early": False}
     best_loss, best_state, waited = math.inf, copy.deepcopy(model.state_dict()), 0
+    first, spent = 1, 0.0
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        for opt, opt_state in zip(optimizers, resume["optimizers"]):
+            opt.load_state_dict(opt_state)
+        history, best_loss, waited = resume["history"], resume["best_loss"], resume["waited"]
+        best_state, first, spent = resume["best"], resume["epoch"] + 1, resume["seconds"]
+        generator.set_state(resume["rng_generator"])
+        torch.set_rng_state(resume["rng_torch"])
+    saved = resume["epoch"] if resume is not None else 0
     n = len(X_train)
     bounds = list(range(0, n, batch_size)) + [n]
     if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
         del bounds[-2]  # no batch of one sample: batch normalisation cannot train on it
-    start = time.perf_counter()
-    with progress_bar(verbose) as bar:
-        task = bar.add_task(f"training {getattr(model, 'name', 'model')}", total=epochs, info="")
-        for epoch in range(1, epochs + 1):
-            model.train()
-            model.start_epoch(epoch)
-            order = torch.randperm(n, generator=generator).numpy()
-            total = 0.0
-            for i, j in zip(bounds[:-1], bounds[1:]):
-                idx = np.sort(order[i:j])
-                xb = to_tensor(X_train[idx])
-                value = float(model.training_step(xb, optimizers))
-                if not math.isfinite(value):
-                    model.load_state_dict(best_state)
-                    raise TrainingError(
-                        f"the training loss became {value} in epoch {epoch}; the weights of "
-                        f"epoch {history['best_epoch']} were kept. Try a lower learning rate "
-                        f"(now {learning_rate}) or check the input for extreme values"
-                    )
-                total += value * len(xb)
-            history["train_loss"].append(total / n)
-            history["val_loss"].append(mean_loss(model, X_val, to_tensor, batch_size))
-            if history["val_loss"][-1] < best_loss:
-                best_loss, waited = history["val_loss"][-1], 0
-                best_state = copy.deepcopy(model.state_dict())
-                history["best_epoch"] = epoch
-            else:
-                waited += 1
-            bar.update(task, advance=1, info=f"train {history['train_loss'][-1]:.5f}  "
-                                             f"val {history['val_loss'][-1]:.5f}")
-            if patience is not None and waited >= patience:
-                history["stopped_early"] = True
-                break
+    start = time.perf_counter() - spent
+    try:
+        with progress_bar(verbose) as bar:
+            task = bar.add_task(f"training {getattr(model, 'name', 'model')}", total=epochs,
+                                completed=first - 1, info="")
+            for epoch in range(first, epochs + 1):
+                model.train()
+                model.start_epoch(epoch)
+                order = torch.randperm(n, generator=generator).numpy()
+                total = 0.0
+                for i, j in zip(bounds[:-1], bounds[1:]):
+                    idx = np.sort(order[i:j])
+                    xb = to_tensor(X_train[idx])
+                    value = float(model.training_step(xb, optimizers))
+                    if not math.isfinite(value):
+                        model.load_state_dict(best_state)
+                        raise TrainingError(
+                            f"the training loss became {value} in epoch {epoch}; the weights of "
+                            f"epoch {history['best_epoch']} were kept. Try a lower learning rate "
+                            f"(now {learning_rate}) or check the input for extreme values"
+                        )
+                    total += value * len(xb)
+                history["train_loss"].append(total / n)
+                history["val_loss"].append(mean_loss(model, X_val, to_tensor, batch_size))
+                if history["val_loss"][-1] < best_loss:
+                    best_loss, waited = history["val_loss"][-1], 0
+                    best_state = copy.deepcopy(model.state_dict())
+                    history["best_epoch"] = epoch
+                else:
+                    waited += 1
+                bar.update(task, advance=1, info=f"train {history['train_loss'][-1]:.5f}  "
+                                                 f"val {history['val_loss'][-1]:.5f}")
+                if patience is not None and waited >= patience:
+                    history["stopped_early"] = True
+                    break
+                due = bool(checkpoint_every) and epoch % checkpoint_every == 0 and epoch < epochs
+                if checkpoint is not None and due:
+                    checkpoint({"epoch": epoch, "history": history, "best_loss": best_loss, "waited": waited,
+                                "seconds": time.perf_counter() - start, "model": model.state_dict(),
+                                "best": best_state, "optimizers": [o.state_dict() for o in optimizers],
+                                "rng_torch": torch.get_rng_state(), "rng_generator": generator.get_state()})
+                    saved = epoch
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(saved) from None
     model.load_state_dict(best_state)
     model.eval()
     history["seconds"] = time.perf_counter() - start

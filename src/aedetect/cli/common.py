@@ -8,17 +8,21 @@ import sys
 
 import typer
 
-from aedetect.errors import InputError
+from aedetect.errors import InputError, TrainingError
 
 
 @contextlib.contextmanager
 def user_errors():
-    """Turn an :class:`InputError` into a one-line message on stderr and exit code 2."""
+    """Turn an :class:`InputError` into a one-line message on stderr and exit code 2, and a
+    :class:`TrainingError` (e.g. the loss became NaN) into one with exit code 1."""
     try:
         yield
     except InputError as err:
         print(f"aedetect: error: {err}", file=sys.stderr)
         raise typer.Exit(2) from None
+    except TrainingError as err:
+        print(f"aedetect: training stopped: {err}", file=sys.stderr)
+        raise typer.Exit(1) from None
 
 
 def info(message: str) -> None:

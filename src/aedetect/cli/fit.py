@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from pathlib import Path
 
 import typer
@@ -11,13 +13,20 @@ from aedetect.cli.common import STRICT_HELP, info, parse_size, take, user_errors
 from aedetect.errors import InputError
 
 
+def checkpoint_dir(out: Path) -> Path:
+    """Where ``aedetect fit --out OUT`` keeps its checkpoints until OUT is complete."""
+    return out.with_name(out.name + ".checkpoint")
+
+
 def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: float,
-                   split_seed: int, out: Path):
+                   split_seed: int, out: Path, checkpoint_every: int = 0, resume: bool = False):
     """Fit an AutoencoderDetector on the normal training samples of ``dataset`` and save it.
 
     Without an official test split, a seeded stratified ``test_fraction`` of the
     data is held out (never trained on) and recorded in the model folder for
-    ``aedetect evaluate``. Returns the fitted detector and the data record saved with it.
+    ``aedetect evaluate``. With ``checkpoint_every`` the training state is saved
+    to :func:`checkpoint_dir` (removed once ``out`` is written); ``resume``
+    continues from it. Returns the fitted detector and the data record saved with it.
     """
     from aedetect.data.images import ImageFolder
     from aedetect.data.splits import one_class_split
@@ -43,8 +52,12 @@ def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: 
             meta.update(test_fraction=test_fraction, split_seed=split_seed)
     info(f"fitting {params['model']} on {len(X)} normal samples of {dataset.name} "
          f"(shape {tuple(X.shape[1:])})")
-    detector = AutoencoderDetector(**params).fit(X)
+    ck = checkpoint_dir(out) if checkpoint_every or resume else None
+    detector = AutoencoderDetector(**params).fit(X, checkpoint_dir=ck, checkpoint_every=checkpoint_every,
+                                                 resume=resume)
     detector.save(out, metadata={"data": meta})
+    if ck is not None and ck.exists():
+        shutil.rmtree(ck)
     h = detector.history_
     info(f"best validation loss {min(h['val_loss']):.5f} at epoch {h['best_epoch']} of "
          f"{len(h['val_loss'])} ({h['seconds']:.1f} s); threshold {detector.threshold_:.5g} "
@@ -53,7 +66,7 @@ def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: 
 
 
 def fit(
-    data: str = typer.Argument(..., help="Data folder or file (MNIST IDX folder, class folders of "
+    data: str = typer.Argument(None, help="Data folder or file (MNIST IDX folder, class folders of "
                                "images, train/ + test/ folders, .npy/.npz) or builtin:digits."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
     normal: str = typer.Option(None, help="Normal class(es), by name or label, comma-separated. "
@@ -85,11 +98,17 @@ def fit(
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    checkpoint_every: int = typer.Option(5, min=0, help="Save the training state every N epochs "
+                                         "(to OUT.checkpoint/; 0: never)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the interrupted `fit --out OUT` "
+                                "from its last checkpoint (give only --out)."),
 ) -> None:
     """Train a detector on normal data and save it to a model folder."""
     from aedetect.data.datasets import open_dataset
     from aedetect.detector import AutoencoderDetector
+    from aedetect.files import write_json
     from aedetect.presets import preset_params
+    from aedetect.training import TrainingInterrupted
 
     with user_errors():
         try:
@@ -106,7 +125,28 @@ def fit(
         params.update(validation_fraction=validation_fraction, threshold=threshold,
                       threshold_param=threshold_param, patience=patience, device=device,
                       random_state=seed, verbose=0 if quiet else 1)
-        AutoencoderDetector(**params).check_params()  # before reading any data
-        dataset = open_dataset(data, image_size=parse_size(image_size), color=color, strict=strict)
-        fit_on_dataset(dataset, normal, params, test_fraction=test_fraction, split_seed=split_seed,
-                       out=out)
+        run = {"data": data, "normal": normal, "params": params, "test_fraction": test_fraction,
+               "split_seed": split_seed, "image_size": parse_size(image_size), "color": color,
+               "strict": strict}
+        ck = checkpoint_dir(out)
+        if resume:
+            if not (ck / "fit.json").is_file():
+                raise InputError(f"nothing to resume: {ck} holds no checkpoint of `aedetect fit --out {out}`")
+            run = json.loads((ck / "fit.json").read_text())
+            run["params"]["verbose"] = 0 if quiet else 1
+        elif data is None:
+            raise InputError("give the DATA to fit on (or --resume with --out of an interrupted fit)")
+        AutoencoderDetector(**run["params"]).check_params()  # before reading any data
+        dataset = open_dataset(run["data"], image_size=run["image_size"], color=run["color"],
+                               strict=run["strict"])
+        if checkpoint_every and not resume:
+            write_json(ck / "fit.json", run)
+        try:
+            fit_on_dataset(dataset, run["normal"], run["params"], test_fraction=run["test_fraction"],
+                           split_seed=run["split_seed"], out=out, checkpoint_every=checkpoint_every,
+                           resume=resume)
+        except TrainingInterrupted as stop:
+            kept = (f"the checkpoint of epoch {stop.epoch} is kept in {ck}: continue with "
+                    f"`aedetect fit --resume --out {out}`") if stop.epoch else "no checkpoint was saved yet"
+            print(f"aedetect: interrupted; {kept}", file=sys.stderr)
+            raise typer.Exit(130) from None
