@@ -55,6 +55,7 @@ def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float]
     metrics = {
         **evaluate_scores(y_test, scores, detector.threshold_),
         "threshold_method": detector.threshold_method_,
+        "seed": detector.seed_,
         "threshold_param": detector.threshold_param_,
         "part": part,
         "alternative_thresholds": {
