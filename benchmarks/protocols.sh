@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The protocol benchmarks of benchmarks/README.md, one after the other, on the shared data.
 # Each writes benchmarks/results/<name>/results.{md,json} (and report.html, not committed).
-# Needs PyOD for the --pyod rows: pip install pyod tqdm. Fashion-MNIST: apt-get install dataset-fashion-mnist.
+# Needs PyOD for the --pyod rows: pip install -e ".[bench]". Fashion-MNIST: apt-get install dataset-fashion-mnist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${AEDETECT_DATA:-../shared/data}
 R=benchmarks/results
 run() { .venv/bin/aedetect benchmark "$@" --data "$DATA" --quiet; }
-run paper-mnist --models cae,vae,aae --seeds 3 --pyod --out $R/paper-mnist
-run caltech-airplanes --models cae --seeds 3 --pyod --out $R/caltech-airplanes
-run one-class --dataset fashion-mnist --models cae --seeds 1 --epochs 10 --pyod --out $R/one-class-fashion-mnist
-run paper-cifar --models cae,vae,aae --seeds 3 --pyod --out $R/paper-cifar
-run one-class --dataset mnist --models cae --seeds 1 --epochs 10 --pyod --out $R/one-class-mnist
-run one-class --dataset cifar10 --models cae --seeds 1 --epochs 10 --pyod --out $R/one-class-cifar10
+case "${1:-all}" in
+  all|paper-mnist) run paper-mnist --models cae,vae,aae --seeds 3 --pyod --out $R/paper-mnist ;;&
+  all|caltech) run caltech-airplanes --models cae --seeds 3 --pyod --out $R/caltech-airplanes ;;&
+  all|fashion) run one-class --dataset fashion-mnist --models cae --seeds 1 --epochs 10 --pyod \
+                 --out $R/one-class-fashion-mnist ;;&
+  all|paper-cifar) run paper-cifar --models cae,vae,aae --seeds 1 --pyod --out $R/paper-cifar ;;&
+  all|mnist) run one-class --dataset mnist --models cae --seeds 1 --epochs 10 --pyod --out $R/one-class-mnist ;;&
+  all|cifar) run one-class --dataset cifar10 --models cae --seeds 1 --epochs 10 --pyod --out $R/one-class-cifar10 ;;
+esac

@@ -88,7 +88,7 @@ def test_real_subprocess_usage_error_and_lazy_imports():
     result = subprocess.run([sys.executable, "-m", "aedetect.cli", "fit"], capture_output=True,
                             text=True)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "Missing argument" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Missing option" in result.stderr
     assert "Traceback" not in result.stderr
     code = "import sys, aedetect.cli.main; print('torch' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
