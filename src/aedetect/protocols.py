@@ -60,9 +60,7 @@ PUBLISHED = {
     "caltech-airplanes": {"reference notebook (evaluated on its training images)": 0.927},
 }
 
-PRESET_OF = {"paper-mnist": "paper-mnist", "paper-cifar": "paper-cifar",
-             "caltech-airplanes": "caltech-cae", "mnist": "paper-mnist", "fashion-mnist": "paper-mnist",
-             "cifar10": "paper-cifar"}
+ONE_CLASS_PRESET = {"mnist": "paper-mnist", "fashion-mnist": "paper-mnist", "cifar10": "paper-cifar"}
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 SWEEP = [round(0.01 + 0.005 * i, 4) for i in range(9)]  # the Caltech reference's 0.01-0.05 sweep
 
@@ -75,7 +73,6 @@ class Task:
     X_train: np.ndarray
     X_test: np.ndarray
     tests: dict[str, tuple[np.ndarray, np.ndarray]]  # test name -> (index into X_test, y: 1 = anomaly)
-    labels: np.ndarray | None = None  # class name per test sample
 
 
 def _dataset(name: str, root: str | Path):
@@ -130,8 +127,7 @@ def paper_tasks(ds, normal: str, limit: int | None = None) -> list[Task]:
         if c != k:
             pair = np.flatnonzero((y == k) | (y == c))
             tests[ds.class_names[c]] = (pair, (y[pair] == c).astype(int))
-    return [Task(ds.class_names[k], np.asarray(ds.X_train[train]), np.asarray(ds.X_test[test]), tests,
-                 np.asarray(ds.class_names)[y])]
+    return [Task(ds.class_names[k], np.asarray(ds.X_train[train]), np.asarray(ds.X_test[test]), tests)]
 
 
 def one_class_tasks(ds, classes: list[str] | None = None, limit: int | None = None) -> list[Task]:
@@ -141,8 +137,7 @@ def one_class_tasks(ds, classes: list[str] | None = None, limit: int | None = No
     X_test, y = np.asarray(ds.X_test[test]), ds.y_test[test]
     chosen = ds.resolve_classes(classes) if classes else range(len(ds.class_names))
     return [Task(ds.class_names[k], np.asarray(ds.X_train[_limit(np.flatnonzero(ds.y_train == k), limit)]),
-                 X_test, {"all others": (np.arange(len(y)), (y != k).astype(int))},
-                 np.asarray(ds.class_names)[y]) for k in chosen]
+                 X_test, {"all others": (np.arange(len(y)), (y != k).astype(int))}) for k in chosen]
 
 
 def caltech_tasks(ds, limit: int | None = None, split_seed: int = 0) -> list[Task]:
@@ -158,14 +153,13 @@ def caltech_tasks(ds, limit: int | None = None, split_seed: int = 0) -> list[Tas
     needed = np.union1d(np.r_[train, held], others)
     images = np.asarray(ds.X_train[needed])  # every file is read once
     position = {j: i for i, j in enumerate(needed)}
-    names = np.asarray(ds.class_names)
     leaky_train = np.sort(np.r_[train, held])
     tasks = []
     for name, tr, te in (("airplanes", train, np.r_[held, others]),
                          ("airplanes (leaky)", leaky_train, np.r_[leaky_train, others])):
         y = (ds.y_train[te] != k).astype(int)
         tasks.append(Task(name, images[[position[j] for j in tr]], images[[position[j] for j in te]],
-                          {"all others": (np.arange(len(te)), y)}, names[ds.y_train[te]]))
+                          {"all others": (np.arange(len(te)), y)}))
     return tasks
 
 
@@ -258,7 +252,7 @@ def protocol_tasks(protocol: str, data: str | Path, *, dataset: str | None = Non
     if protocol == "one-class":
         name = dataset or "mnist"
         ds = _dataset(name, data)
-        return one_class_tasks(ds, classes, limit), f"{name} ({ds.layout})", PRESET_OF[name]
+        return one_class_tasks(ds, classes, limit), f"{name} ({ds.layout})", ONE_CLASS_PRESET[name]
     if protocol == "caltech-airplanes":
         return caltech_tasks(_dataset("caltech101", data), limit), "caltech101", "caltech-cae"
     raise InputError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
