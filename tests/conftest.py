@@ -55,3 +55,20 @@ def normal_images() -> np.ndarray:
 @pytest.fixture
 def anomalous_images() -> np.ndarray:
     return blobs(50, anomalous=True, seed=2)
+
+
+def press_ctrl_c_in_epoch(monkeypatch, epoch: int) -> None:
+    """Make training raise KeyboardInterrupt (as Ctrl-C would) in ``epoch``, once its
+    gradient steps are done: the epoch-th validation pass of the run is interrupted."""
+    import aedetect.training as training
+
+    calls = []
+    real = training.mean_loss
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == epoch:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "mean_loss", interrupted)

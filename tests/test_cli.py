@@ -9,7 +9,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from aedetect.cli.main import app
-from tests.conftest import blobs
+from tests.conftest import blobs, press_ctrl_c_in_epoch
 
 runner = CliRunner()
 
@@ -145,7 +145,6 @@ def test_bad_image_files_skipped_or_refused_with_strict(tmp_path):
 
 
 def test_fit_interrupted_then_resumed(tmp_path, labelled_npz, monkeypatch):
-    import aedetect.training as training
     from aedetect import AutoencoderDetector
 
     args = ["fit", str(labelled_npz), "--normal", "good", "--model", "conv_ae", "--epochs", "5",
@@ -153,16 +152,7 @@ def test_fit_interrupted_then_resumed(tmp_path, labelled_npz, monkeypatch):
     run(*args, "--out", tmp_path / "whole")
     assert not (tmp_path / "whole.checkpoint").exists()  # removed once the model is complete
 
-    calls = []
-    real = training.mean_loss
-
-    def ctrl_c_in_epoch_3(*a, **k):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(*a, **k)
-
-    monkeypatch.setattr(training, "mean_loss", ctrl_c_in_epoch_3)
+    press_ctrl_c_in_epoch(monkeypatch, 3)
     stopped = runner.invoke(app, [*args, "--out", str(tmp_path / "m")])
     monkeypatch.undo()
     assert stopped.exit_code == 130 and "--resume --out" in stopped.stderr

@@ -7,6 +7,7 @@ from sklearn.base import clone
 from aedetect import AutoencoderDetector
 from aedetect.data.splits import train_validation_split
 from aedetect.errors import InputError, ModelFolderError, TrainingError
+from tests.conftest import press_ctrl_c_in_epoch
 
 FAST = dict(epochs=15, batch_size=32, verbose=0, random_state=0)
 # Several tests train for an epoch or two on purpose; the collapse check has its own tests.
@@ -159,16 +160,7 @@ def test_interrupted_training_resumes_to_the_same_model(tmp_path, normal_images,
     params = dict(FAST, model=model, epochs=6, model_options={"channels": [8, 16], "latent": 8})
     whole = AutoencoderDetector(**params).fit(normal_images)
 
-    validations = []
-    real_mean_loss = training.mean_loss
-
-    def ctrl_c_in_epoch_4(*args, **kwargs):
-        validations.append(1)
-        if len(validations) == 4:
-            raise KeyboardInterrupt
-        return real_mean_loss(*args, **kwargs)
-
-    monkeypatch.setattr(training, "mean_loss", ctrl_c_in_epoch_4)
+    press_ctrl_c_in_epoch(monkeypatch, 4)
     with pytest.raises(training.TrainingInterrupted) as info:
         AutoencoderDetector(**params).fit(normal_images, checkpoint_dir=tmp_path / "ck", checkpoint_every=2)
     monkeypatch.undo()
