@@ -71,6 +71,9 @@ def test_unknown_model_and_options_are_refused():
         build_model("conv_ae", (1, 8, 8), {"activation": "tanh"})
     with pytest.raises(InputError, match="score"):
         build_model("vae", (1, 8, 8), {"score": "magic"})
+    for family in ("vae", "beta_vae", "aae"):  # they need a latent vector of their own
+        with pytest.raises(InputError, match="needs a latent size"):
+            build_model(family, (1, 8, 8), {"latent": None})
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from aedetect.errors import InputError
 from aedetect.models import register
 from aedetect.models.base import Autoencoder
 from aedetect.models.layers import ArchConfig
@@ -40,10 +39,9 @@ class AAEConfig(ArchConfig):
 @register("aae")
 class AAE(Autoencoder):
     Config = AAEConfig
+    needs_latent = True
 
     def __init__(self, input_shape: tuple[int, ...], config: AAEConfig):
-        if not config.latent:
-            raise InputError(f"{type(self).__name__} needs a latent size (option latent), not None")
         super().__init__(input_shape, config)
         # (B, latent) -> (B, 1)
         self.critic = nn.Sequential(nn.Linear(config.latent, config.critic_hidden),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from aedetect.errors import InputError
 from aedetect.models.layers import ArchConfig, build_decoder, build_encoder, check_sizes
 
 
@@ -18,9 +19,12 @@ class Autoencoder(nn.Module):
 
     name = "autoencoder"
     Config: type[ArchConfig] = ArchConfig
+    needs_latent = False  # True: the family works on a latent vector of its own (latent=None refused)
 
     def __init__(self, input_shape: tuple[int, ...], config: ArchConfig):
         super().__init__()
+        if self.needs_latent and not config.latent:
+            raise InputError(f"{type(self).__name__} needs a latent size (option latent), not None")
         check_sizes(config, tuple(input_shape))
         self.input_shape = tuple(input_shape)
         self.config = config

@@ -44,10 +44,9 @@ class VAEConfig(ArchConfig):
 @register("vae")
 class VAE(Autoencoder):
     Config = VAEConfig
+    needs_latent = True
 
     def __init__(self, input_shape: tuple[int, ...], config: VAEConfig):
-        if not config.latent:
-            raise InputError(f"{type(self).__name__} needs a latent size (option latent), not None")
         super().__init__(input_shape, config)
         if config.score not in ("mean", "samples", "elbo"):
             raise InputError(f"VAE score must be 'mean', 'samples' or 'elbo'; got {config.score!r}")
