@@ -47,6 +47,18 @@ def blobs(n: int, size: int = 8, *, anomalous: bool = False, seed: int = 0) -> n
     return X
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _feature_cache(tmp_path_factory):
+    """Audio features are cached in a temporary folder, never in the user's ~/.cache."""
+    old = os.environ.get("AEDETECT_CACHE")
+    os.environ["AEDETECT_CACHE"] = str(tmp_path_factory.mktemp("feature-cache"))
+    yield
+    if old is None:
+        os.environ.pop("AEDETECT_CACHE", None)
+    else:
+        os.environ["AEDETECT_CACHE"] = old
+
+
 @pytest.fixture
 def normal_images() -> np.ndarray:
     return blobs(200, seed=1)

@@ -10,7 +10,7 @@ from aedetect.presets import PRESETS, preset_params
 
 INPUTS = {"paper-mnist": (1, 28, 28), "paper-cifar": (3, 32, 32), "caltech-cae": (3, 96, 96),
           "caltech-vae": (3, 96, 96), "caltech-betavae": (3, 96, 96), "mnist-dense": (1, 28, 28),
-          "homework-conv": (1, 28, 28)}
+          "homework-conv": (1, 28, 28), "dcase-baseline": (640,), "homework-spectrogram-conv": (1, 64, 312)}
 
 
 def build(name, model=None):
@@ -46,6 +46,22 @@ def test_paper_mnist_is_the_papers_table():
     assert linears(vae) == [(256, 1024), (1024, 20), (20, 100), (100, 256), (1024, 20)]  # + log-var head
     aae = build("paper-mnist", "aae")
     assert linears(aae.critic) == [(20, 10), (10, 1)]
+
+
+def test_audio_presets_are_the_baseline_and_the_homework():
+    from aedetect.presets import preset_features
+
+    dcase = build("dcase-baseline")
+    hidden = [(128, 128)] * 3
+    assert linears(dcase) == [(640, 128), *hidden, (128, 8), (8, 128), *hidden, (128, 640)]
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in dcase.modules()) == 8
+    params = preset_params("dcase-baseline")
+    assert params["batch_size"] == 512 and params["epochs"] == 100
+    assert preset_features("dcase-baseline") == {"mode": "frames", "n_mels": 128, "context": 5}
+    conv = build("homework-spectrogram-conv")
+    assert [c[:2] for c in convs(conv)] == [(1, 32), (32, 16), (16, 4), (4, 4), (4, 16), (16, 32), (32, 1)]
+    assert preset_features("homework-spectrogram-conv")["patch_frames"] == 312
+    assert preset_features("paper-mnist") is None
 
 
 def test_paper_cifar_is_the_papers_table():

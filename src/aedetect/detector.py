@@ -103,12 +103,15 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y=None, *, checkpoint_dir: str | Path | None = None, checkpoint_every: int = 5,
-            resume: bool = False):
+    def fit(self, X, y=None, *, groups=None, checkpoint_dir: str | Path | None = None,
+            checkpoint_every: int = 5, resume: bool = False):
         """Train on X, which must hold normal samples only (``y`` is ignored).
 
         A seeded ``validation_fraction`` of X is held out: no gradient step sees
-        it; it selects the kept weights and sets ``threshold_``.
+        it; it selects the kept weights and sets ``threshold_``. With ``groups``
+        (one label per sample, e.g. the clip each spectrogram frame comes from)
+        whole groups are held out, a ``validation_fraction`` of the groups, and
+        ``validation_groups_`` holds the group of each validation sample.
 
         With ``checkpoint_dir`` the whole training state is saved there every
         ``checkpoint_every`` epochs (see :mod:`aedetect.checkpoint`); Ctrl-C then
@@ -140,7 +143,18 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         self.device_ = resolve_device(self.device)
 
         torch.manual_seed(self.seed_)
-        train_idx, val_idx = train_validation_split(len(X), self.validation_fraction, self.seed_)
+        if groups is None:
+            train_idx, val_idx = train_validation_split(len(X), self.validation_fraction, self.seed_)
+        else:
+            groups = np.asarray(groups)
+            if groups.shape != (len(X),):
+                raise InputError(f"groups must hold one label per sample ({len(X)}); "
+                                 f"got shape {groups.shape}")
+            names, which = np.unique(groups, return_inverse=True)
+            _, val_groups = train_validation_split(len(names), self.validation_fraction, self.seed_)
+            is_val = np.isin(which, val_groups)
+            train_idx, val_idx = np.flatnonzero(~is_val), np.flatnonzero(is_val)
+            self.validation_groups_ = groups[val_idx]
         self.model_ = build_model(self.model, self._model_input_shape(), self.model_options)
         self.model_.to(self.device_)
         X_train, X_val = X[train_idx], X[val_idx]

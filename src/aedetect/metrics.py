@@ -36,16 +36,24 @@ def at_threshold(y_true, scores, threshold: float) -> dict:
     }
 
 
-def evaluate_scores(y_true, scores, threshold: float) -> dict:
-    """Threshold-free AUROC and AUPR (average precision) plus :func:`at_threshold`'s numbers.
+#: The false-positive-rate limit of the partial AUC, as in DCASE 2020 Task 2.
+PAUC_MAX_FPR = 0.1
 
-    AUROC/AUPR are None when the labels hold only one class.
+
+def evaluate_scores(y_true, scores, threshold: float) -> dict:
+    """Threshold-free AUROC, AUPR (average precision) and pAUC plus :func:`at_threshold`'s numbers.
+
+    pAUC is the AUROC over false-positive rates up to :data:`PAUC_MAX_FPR`,
+    McClish-standardised as scikit-learn's ``roc_auc_score(max_fpr=0.1)`` does
+    (0.5 = chance, 1 = perfect; DCASE 2020 Task 2 reports it so).
+    AUROC/AUPR/pAUC are None when the labels hold only one class.
     """
     y_true, scores = _check(y_true, scores)
     both = len(np.unique(y_true)) == 2
     return {
         "auroc": float(skm.roc_auc_score(y_true, scores)) if both else None,
         "aupr": float(skm.average_precision_score(y_true, scores)) if both else None,
+        "pauc": float(skm.roc_auc_score(y_true, scores, max_fpr=PAUC_MAX_FPR)) if both else None,
         **at_threshold(y_true, scores, threshold),
         "n_normal": int((y_true == 0).sum()),
         "n_anomalous": int((y_true == 1).sum()),

@@ -50,6 +50,18 @@ homework-conv
     2x2 max-pooling, conv 8 + max-pooling (7x7x8 = 392 values, the code), then
     conv 8 + upsampling, conv 16 + upsampling, conv 1; 3,217 weights, as in
     the homework. Sigmoid out (the homework used ReLU). 10 epochs, batch 250.
+dcase-baseline
+    Machine sounds (:class:`aedetect.audio_detector.AudioDetector`): the DCASE
+    2020 Task 2 baseline. Log-mel frames (128 mels, n_fft 1024, hop 512), 5
+    stacked -> 640 values; dense 640 -> 128 x4 -> 8 -> 128 x4 -> 640, batch
+    norm + ReLU, MSE, Adam 1e-3, batch 512, 100 epochs. Differences: our
+    inputs are scaled to [0, 1] by the training range and the output has a
+    sigmoid (the baseline: raw dB, linear output).
+homework-spectrogram-conv
+    Machine sounds: the course homework's conv autoencoder on 64-mel x 312-frame
+    log-mel patches (a whole 10 s clip): 3x3 convs 32, 16, 4, each followed by
+    2x2 max-pooling, then conv 4, 16, 32, each followed by upsampling, and a
+    conv to 1 channel; ReLU, sigmoid out, MSE, Adam 1e-3, batch 32, 50 epochs.
 """
 
 from __future__ import annotations
@@ -67,6 +79,7 @@ class Preset:
     epochs: int = 20
     batch_size: int = 64
     learning_rate: float = 1e-3
+    features: dict | None = None  # audio presets: aedetect.data.audio.AudioFeatures fields
 
 
 _PAPER_BOTTLENECK = {"hidden": [1024], "decoder_hidden": [100], "latent": 20,
@@ -87,7 +100,20 @@ PRESETS: dict[str, Preset] = {
                           epochs=30, batch_size=128),
     "homework-conv": Preset("conv_ae", {"arch": "conv", "channels": [16, 8], "pool": True,
                                         "latent": None}, epochs=10, batch_size=250),
+    "dcase-baseline": Preset("dense_ae", {"arch": "dense", "hidden": [128, 128, 128, 128], "latent": 8,
+                                          "norm": "batch"}, epochs=100, batch_size=512,
+                             features={"mode": "frames", "n_mels": 128, "context": 5}),
+    "homework-spectrogram-conv": Preset("conv_ae", {"arch": "conv", "channels": [32, 16, 4], "pool": True,
+                                                    "latent": None}, epochs=50, batch_size=32,
+                                        features={"mode": "patches", "n_mels": 64, "patch_frames": 312}),
 }
+
+
+def preset_features(name: str) -> dict | None:
+    """The audio feature settings of preset ``name`` (None for image presets)."""
+    if name not in PRESETS:
+        raise InputError(f"unknown preset {name!r}; available: {', '.join(PRESETS)}")
+    return PRESETS[name].features
 
 
 def preset_params(name: str, model: str | None = None, **overrides) -> dict:

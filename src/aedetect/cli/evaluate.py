@@ -24,6 +24,32 @@ def parse_sweep(text: str) -> list[float]:
     return [round(float(t), 12) for t in np.arange(start, stop + step / 2, step)]
 
 
+def threshold_metrics(detector, y_test, scores, sweep: list[float] | None = None,
+                      fixed: dict[str, float] | None = None) -> dict:
+    """Metrics at the detector's threshold, at other rules on its validation scores (and any
+    ``fixed`` thresholds), and a sweep: over ``sweep`` or over percentiles of the validation
+    scores (on the scale of this model's errors). Nothing here looks at test labels to choose."""
+    import numpy as np
+
+    from aedetect.metrics import evaluate_scores, threshold_sweep
+    from aedetect.thresholds import compute_threshold
+
+    val = detector.validation_scores_
+    alternatives = {"percentile 95": compute_threshold("percentile", val, 95),
+                    "mean + 2 std": compute_threshold("mean_std", val, 2), **(fixed or {})}
+    if sweep is None:
+        percentiles = (50, 80, 90, 95, 97.5, 99, 100)
+        rows = threshold_sweep(y_test, scores, [np.percentile(val, q) for q in percentiles])
+        rows = [{"validation_percentile": q, **row} for q, row in zip(percentiles, rows)]
+    else:
+        rows = threshold_sweep(y_test, scores, sweep)
+    return {**evaluate_scores(y_test, scores, detector.threshold_),
+            "threshold_method": detector.threshold_method_, "threshold_param": detector.threshold_param_,
+            "alternative_thresholds": {name: evaluate_scores(y_test, scores, t)
+                                       for name, t in alternatives.items()},
+            "sweep": rows}
+
+
 def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float] | None = None,
                       part: str = "test", names: list[str] | None = None, data: dict | None = None,
                       latent: str = "pca") -> dict:
@@ -34,34 +60,13 @@ def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float]
     scale of this model's errors; no number here is tuned on the test labels.
     Returns the metrics dict.
     """
-    import numpy as np
-
-    from aedetect.metrics import evaluate_scores, threshold_sweep
     from aedetect.report.detector_report import detector_report
     from aedetect.report.plots import plot_loss, plot_roc, plot_score_histogram
-    from aedetect.thresholds import compute_threshold
 
     scores = detector.reconstruction_error(X_test)
-    val = detector.validation_scores_
-    alternatives = {"percentile 95": compute_threshold("percentile", val, 95),
-                    "mean + 2 std": compute_threshold("mean_std", val, 2),
-                    "fixed 0.02 (Caltech reference)": 0.02}
-    if sweep is None:
-        percentiles = (50, 80, 90, 95, 97.5, 99, 100)
-        rows = threshold_sweep(y_test, scores, [np.percentile(val, q) for q in percentiles])
-        rows = [{"validation_percentile": q, **row} for q, row in zip(percentiles, rows)]
-    else:
-        rows = threshold_sweep(y_test, scores, sweep)
-    metrics = {
-        **evaluate_scores(y_test, scores, detector.threshold_),
-        "threshold_method": detector.threshold_method_,
-        "seed": detector.seed_,
-        "threshold_param": detector.threshold_param_,
-        "part": part,
-        "alternative_thresholds": {
-            name: evaluate_scores(y_test, scores, t) for name, t in alternatives.items()},
-        "sweep": rows,
-    }
+    fixed = {"fixed 0.02 (Caltech reference)": 0.02}
+    metrics = {**threshold_metrics(detector, y_test, scores, sweep, fixed), "seed": detector.seed_,
+               "part": part}
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "metrics.json", metrics)
     labels = names if names is not None else [""] * len(scores)
@@ -69,6 +74,7 @@ def evaluate_detector(detector, X_test, y_test, out: Path, *, sweep: list[float]
               ((i, labels[i], int(y), f"{s:.8g}", int(s > detector.threshold_))
                for i, (y, s) in enumerate(zip(y_test, scores))))
     plot_loss(detector.history_, out / "loss.png")
+    alternatives = {k: v["threshold"] for k, v in metrics["alternative_thresholds"].items()}
     plot_score_histogram(scores, y_test, detector.threshold_, out / "scores.png",
                          extra_thresholds=alternatives)
     if metrics["auroc"] is not None:
@@ -89,7 +95,7 @@ def print_metrics(metrics: dict) -> None:
     head = Table(title=f"{metrics['part']} part")
     head.add_column("metric")
     head.add_column("value", justify="right")
-    for k in ["n_normal", "n_anomalous", "auroc", "aupr", "threshold", "f1", "precision", "recall",
+    for k in ["n_normal", "n_anomalous", "auroc", "pauc", "aupr", "threshold", "f1", "precision", "recall",
               "accuracy", "tp", "fp", "tn", "fn"]:
         head.add_row(k, fmt(metrics[k]))
     cols = ["threshold", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn"]
@@ -111,10 +117,15 @@ def evaluate_model_dir(model_dir: Path, data: str, normal: str | None, out: Path
                        sweep: str | None = None, latent: str = "pca", strict: bool = False) -> dict:
     """Load a model folder, open ``data`` as it was fitted, score its test part once and write
     every output into ``out`` (see :func:`evaluate_detector`). Returns the metrics."""
+    from aedetect.audio_detector import is_audio_model
+    from aedetect.cli.audio import evaluate_audio
     from aedetect.detector import AutoencoderDetector
 
     if latent not in ("pca", "tsne"):
         raise InputError(f"--latent must be pca or tsne; got {latent!r}")
+    if is_audio_model(model_dir):
+        return evaluate_audio(model_dir, data, out, sweep=parse_sweep(sweep) if sweep else None,
+                              strict=strict)
     detector = AutoencoderDetector.load(model_dir)
     X_test, y_test, names, part, summary = test_data_for(data, detector.metadata_.get("data", {}), normal,
                                                          strict)
@@ -125,7 +136,8 @@ def evaluate_model_dir(model_dir: Path, data: str, normal: str | None, out: Path
 
 def evaluate(
     model_dir: Path = typer.Argument(..., help="Model folder written by `aedetect fit`."),
-    data: str = typer.Argument(..., help="The labelled data (as for `aedetect fit`)."),
+    data: str = typer.Argument(..., help="The labelled data (as for `aedetect fit`); for an audio "
+                               "model, the machine folder it was fitted on."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for metrics.json, scores.csv, plots, "
                              "report.html."),
     normal: str = typer.Option(None, help="Normal class(es); default: those the model was fitted on."),

@@ -65,9 +65,20 @@ def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: 
     return detector, meta
 
 
+def _json_option(name: str, text: str | None) -> dict | None:
+    try:
+        value = json.loads(text) if text else None
+    except json.JSONDecodeError as err:
+        raise InputError(f"{name} is not valid JSON ({err}): {text!r}") from None
+    if value is not None and not isinstance(value, dict):
+        raise InputError(f"{name} must be a JSON object, e.g. '{{\"latent\": 32}}'; got {text!r}")
+    return value
+
+
 def fit(
     data: str = typer.Argument(None, help="Data folder or file (MNIST IDX folder, class folders of "
-                               "images, train/ + test/ folders, .npy/.npz) or builtin:digits."),
+                               "images, train/ + test/ folders, .npy/.npz, builtin:digits) or a "
+                               "machine-sound folder (DCASE, MIMII, normal/ + anomaly/, WAV files)."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
     normal: str = typer.Option(None, help="Normal class(es), by name or label, comma-separated. "
                                "Data without classes is all normal."),
@@ -75,7 +86,8 @@ def fit(
                               "(default: the preset's, else dense_ae)."),
     preset: str = typer.Option(None, help="Named network and training settings: paper-mnist, "
                                "paper-cifar, caltech-cae, caltech-vae, caltech-betavae, mnist-dense, "
-                               "homework-conv (see aedetect.presets)."),
+                               "homework-conv; audio: dcase-baseline (the default for audio), "
+                               "homework-spectrogram-conv (see aedetect.presets)."),
     model_options: str = typer.Option(None, help='Model options as JSON, e.g. \'{"latent": 32}\'.'),
     epochs: int = typer.Option(None, min=1, help="Default: the preset's, else 20."),
     batch_size: int = typer.Option(None, min=1, help="Default: the preset's, else 64."),
@@ -102,19 +114,26 @@ def fit(
                                          "(to OUT.checkpoint/; 0: never)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted `fit --out OUT` "
                                 "from its last checkpoint (give only --out)."),
+    features: str = typer.Option(None, help='Audio: log-mel options as JSON over the preset\'s, e.g. '
+                                 '\'{"n_mels": 64}\' (see aedetect.data.audio.AudioFeatures).'),
+    aggregate: str = typer.Option("mean", help="Audio: clip score from frame errors: mean, max or topk."),
+    top_k: float = typer.Option(0.1, help="Audio: share of frames averaged by --aggregate topk."),
 ) -> None:
     """Train a detector on normal data and save it to a model folder."""
+    from aedetect.cli.audio import fit_audio
+    from aedetect.data.audio import audio_layout
     from aedetect.data.datasets import open_dataset
     from aedetect.detector import AutoencoderDetector
     from aedetect.files import write_json
-    from aedetect.presets import preset_params
+    from aedetect.presets import preset_features, preset_params
     from aedetect.training import TrainingInterrupted
 
     with user_errors():
-        try:
-            options = json.loads(model_options) if model_options else None
-        except json.JSONDecodeError as err:
-            raise InputError(f"--model-options is not valid JSON ({err}): {model_options!r}") from None
+        options = _json_option("--model-options", model_options)
+        audio_options = _json_option("--features", features)
+        audio = data is not None and audio_layout(data) is not None
+        if audio and preset is None and model is None:
+            preset = "dcase-baseline"
         given = {k: v for k, v in dict(epochs=epochs, batch_size=batch_size,
                                        learning_rate=learning_rate).items() if v is not None}
         if preset is not None:
@@ -128,6 +147,9 @@ def fit(
         run = {"data": data, "normal": normal, "params": params, "test_fraction": test_fraction,
                "split_seed": split_seed, "image_size": parse_size(image_size), "color": color,
                "strict": strict}
+        if audio:
+            run.update(audio=True, aggregate=aggregate, top_k=top_k,
+                       features={**((preset and preset_features(preset)) or {}), **(audio_options or {})})
         ck = checkpoint_dir(out)
         if resume:
             if not (ck / "fit.json").is_file():
@@ -137,14 +159,24 @@ def fit(
         elif data is None:
             raise InputError("give the DATA to fit on (or --resume with --out of an interrupted fit)")
         AutoencoderDetector(**run["params"]).check_params()  # before reading any data
-        dataset = open_dataset(run["data"], image_size=run["image_size"], color=run["color"],
-                               strict=run["strict"])
+        if not run.get("audio"):
+            dataset = open_dataset(run["data"], image_size=run["image_size"], color=run["color"],
+                                   strict=run["strict"])
         if checkpoint_every and not resume:
             write_json(ck / "fit.json", run)
         try:
-            fit_on_dataset(dataset, run["normal"], run["params"], test_fraction=run["test_fraction"],
-                           split_seed=run["split_seed"], out=out, checkpoint_every=checkpoint_every,
-                           resume=resume)
+            if run.get("audio"):
+                fit_audio(run["data"], run["params"], out, features=run["features"],
+                          aggregate=run["aggregate"], top_k=run["top_k"], test_fraction=run["test_fraction"],
+                          split_seed=run["split_seed"], strict=run["strict"],
+                          checkpoint_dir=ck if checkpoint_every or resume else None,
+                          checkpoint_every=checkpoint_every, resume=resume)
+                if ck.exists():
+                    shutil.rmtree(ck)
+            else:
+                fit_on_dataset(dataset, run["normal"], run["params"], test_fraction=run["test_fraction"],
+                               split_seed=run["split_seed"], out=out, checkpoint_every=checkpoint_every,
+                               resume=resume)
         except TrainingInterrupted as stop:
             kept = (f"the checkpoint of epoch {stop.epoch} is kept in {ck}: continue with "
                     f"`aedetect fit --resume --out {out}`") if stop.epoch else "no checkpoint was saved yet"

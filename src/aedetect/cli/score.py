@@ -16,11 +16,20 @@ def score(
     out: Path = typer.Option(..., "--out", "-o", help="CSV file to write."),
     part: str = typer.Option("all", help="all, train or test (where the data has a test split)."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    frames: bool = typer.Option(False, "--frames", help="Audio: also write OUT.frames.csv (error per "
+                                "frame), OUT.timelines.png, and print the flagged time spans."),
 ) -> None:
-    """Write one row per sample: part, index, file, class, score, flagged (score > threshold)."""
+    """Write one row per sample: part, index, file, class, score, flagged (score > threshold).
+    For an audio model: one row per clip, with its flagged time spans."""
+    from aedetect.audio_detector import is_audio_model
+    from aedetect.cli.audio import score_audio
     from aedetect.detector import AutoencoderDetector
     from aedetect.errors import InputError
 
+    if is_audio_model(model_dir):
+        with user_errors():
+            score_audio(model_dir, data, out, frames=frames, strict=strict)
+        return
     with user_errors():
         if part not in ("all", "train", "test"):
             raise InputError(f"--part must be all, train or test; got {part!r}")

@@ -281,3 +281,51 @@ def plot_grouped_bars(categories: list[str], series: dict[str, list[float]], yla
     ax.set(ylabel=ylabel, title=title)
     ax.legend(fontsize=8)
     return _finish(fig, path)
+
+
+def plot_timelines(items: list[tuple[np.ndarray, np.ndarray, list, str]], threshold: float,
+                   path: str | Path | None = None) -> Figure:
+    """One panel per clip: frame errors against time (s), the frame threshold as a line and
+    the flagged time spans shaded. ``items``: (times, errors, spans, caption) per clip."""
+    n = max(len(items), 1)
+    fig = Figure(figsize=(7, 1.7 * n + 0.4))
+    top = max([float(np.max(e)) for _, e, _, _ in items] + [threshold]) * 1.05
+    for i, (times, errors, spans, caption) in enumerate(items):
+        ax = fig.add_subplot(n, 1, i + 1)
+        ax.plot(times, errors, lw=0.8, color="tab:blue")
+        ax.axhline(threshold, color="black", lw=0.8, ls="--")
+        for a, b in spans:
+            ax.axvspan(a, b, color="tab:red", alpha=0.25, lw=0)
+        ax.set_ylim(0, top)
+        ax.set_title(caption, fontsize=8, loc="left")
+        ax.set_ylabel("error", fontsize=8)
+        ax.tick_params(labelsize=7)
+    if items:
+        ax.set_xlabel("time (s)")
+    fig.suptitle("Reconstruction error over time (dashed: frame threshold; red: flagged spans)", fontsize=9)
+    return _finish(fig, path)
+
+
+def plot_spectrograms(items: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]],
+                      path: str | Path | None = None) -> Figure:
+    """One row per clip: log-mel spectrogram, its reconstruction (dB, shared colour scale) and
+    the squared difference. ``items``: (spectrogram, reconstruction, times, caption)."""
+    n = max(len(items), 1)
+    fig = Figure(figsize=(9, 2.1 * n + 0.3))
+    for i, (spec, recon, times, caption) in enumerate(items):
+        extent = (float(times[0]), float(times[-1]), 0, spec.shape[0])
+        lo, hi = float(min(spec.min(), recon.min())), float(max(spec.max(), recon.max()))
+        diff = (spec - recon) ** 2
+        panels = ((spec, "log-mel (dB)", "magma", lo, hi), (recon, "reconstruction", "magma", lo, hi),
+                  (diff, "squared difference", "inferno", 0, float(diff.max()) or 1.0))
+        for j, (img, name, cmap, vmin, vmax) in enumerate(panels):
+            ax = fig.add_subplot(n, 3, 3 * i + j + 1)
+            im = ax.imshow(img, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, extent=extent)
+            ax.set_title(f"{name}\n{caption}" if j == 0 else name, fontsize=8)
+            ax.tick_params(labelsize=7)
+            if j == 0:
+                ax.set_ylabel("mel band", fontsize=8)
+            if i == n - 1:
+                ax.set_xlabel("time (s)", fontsize=8)
+            fig.colorbar(im, ax=ax, fraction=0.046)
+    return _finish(fig, path)

@@ -1,0 +1,242 @@
+"""Machine sounds, clip by clip: :class:`AudioDetector`.
+
+An :class:`~aedetect.detector.AutoencoderDetector` learns the log-mel samples
+(stacked frames or spectrogram patches, see :mod:`aedetect.data.audio`) of
+normal clips. A clip's anomaly score aggregates its per-frame reconstruction
+errors (**higher = more anomalous**):
+
+- ``"mean"`` over all frames (the DCASE 2020 baseline),
+- ``"max"`` (the worst frame), or
+- ``"topk"``: the mean of the ``top_k`` share of frames with the largest errors
+  (a short knock drowns in a 10 s mean but not in the top 10%).
+
+A frame's error is the mean squared error (inputs scaled to [0, 1] by the
+training spectrograms' range) of the stacked-frame vector centred on it, or,
+for patches, of its column of the reconstructed patch. Validation clips (a
+``validation_fraction`` of the training clips, held out whole) set the clip
+threshold ``threshold_`` with the inner detector's threshold method, and the
+frame threshold ``frame_threshold_`` (the ``span_percentile`` of their frame
+errors) that marks *when* a clip sounded wrong: :meth:`flagged_spans`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin
+
+from aedetect.data.audio import AudioFeatures, file_log_mel, log_mel, to_samples
+from aedetect.errors import InputError, ModelFolderError
+from aedetect.thresholds import compute_threshold
+
+AGGREGATES = ("mean", "max", "topk")
+
+
+class AudioDetector(OutlierMixin, BaseEstimator):
+    """Anomaly detector for audio clips: WAV paths, 1-D waveforms at ``features.sample_rate``,
+    or log-mel spectrograms (n_mels, T) made by :func:`aedetect.data.audio.log_mel`.
+
+    Parameters
+    ----------
+    detector : AutoencoderDetector, unfitted; its model, training settings,
+        ``validation_fraction`` and ``threshold`` method are used (default: the
+        ``dcase-baseline`` preset).
+    features : dict of :class:`aedetect.data.audio.AudioFeatures` fields (default: the
+        DCASE baseline's log-mel frames).
+    aggregate : "mean", "max" or "topk": how frame errors become a clip score.
+    top_k : share of frames averaged by "topk" (0 < top_k <= 1).
+    span_percentile : percentile of validation frame errors above which a frame is flagged.
+    """
+
+    def __init__(self, *, detector=None, features: dict | None = None, aggregate: str = "mean",
+                 top_k: float = 0.1, span_percentile: float = 99.9):
+        self.detector = detector
+        self.features = features
+        self.aggregate = aggregate
+        self.top_k = top_k
+        self.span_percentile = span_percentile
+
+    def _check_params(self) -> AudioFeatures:
+        if self.aggregate not in AGGREGATES:
+            raise InputError(f"aggregate must be one of {', '.join(AGGREGATES)}; got {self.aggregate!r}")
+        if not 0 < self.top_k <= 1:
+            raise InputError(f"top_k must be a share of frames in (0, 1]; got {self.top_k!r}")
+        if not 0 < self.span_percentile <= 100:
+            raise InputError(f"span_percentile must be in (0, 100]; got {self.span_percentile!r}")
+        return AudioFeatures.from_dict(self.features)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, clips, y=None, *, checkpoint_dir=None, checkpoint_every: int = 5, resume: bool = False):
+        """Train on normal ``clips`` (paths or waveforms); ``y`` is ignored."""
+        from sklearn.base import clone
+
+        from aedetect.detector import AutoencoderDetector
+        from aedetect.presets import preset_params
+
+        self.features_ = self._check_params()
+        inner = (clone(self.detector) if self.detector is not None
+                 else AutoencoderDetector(**preset_params("dcase-baseline")))
+        inner.check_params()
+        if len(clips) < 2:
+            raise InputError(f"got {len(clips)} normal clip(s); training needs at least 2 (one is held "
+                             "out whole for validation)")
+        specs = [self._spectrogram(c) for c in clips]
+        parts = [to_samples(s, self.features_)[0] for s in specs]
+        X = np.concatenate(parts)
+        groups = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+        self.detector_ = inner.fit(X, groups=groups, checkpoint_dir=checkpoint_dir,
+                                   checkpoint_every=checkpoint_every, resume=resume)
+        val = np.unique(inner.validation_groups_)
+        errors = [self.frame_errors(specs[i])[0] for i in val]
+        self.validation_scores_ = np.asarray([self.clip_score(e) for e in errors])
+        self.frame_threshold_ = float(np.percentile(np.concatenate(errors), self.span_percentile))
+        self.n_clips_ = len(clips)
+        return self.calibrate_threshold(inner.threshold, inner.threshold_param)
+
+    def calibrate_threshold(self, method: str, param: float | None = None):
+        """Set the clip threshold ``threshold_`` from the validation clips' scores."""
+        self.threshold_ = compute_threshold(method, self.validation_scores_, param)
+        self.threshold_method_, self.threshold_param_ = method, param
+        self.offset_ = -self.threshold_
+        return self
+
+    # -------------------------------------------------------------- scoring
+    def _spectrogram(self, clip) -> np.ndarray:
+        """Log-mel spectrogram of a path, a 1-D waveform, or a spectrogram (n_mels, T) itself."""
+        if isinstance(clip, (str, Path)):
+            return file_log_mel(clip, self.features_)
+        y = np.asarray(clip, dtype=np.float32)
+        if y.ndim == 2 and y.shape[0] == self.features_.n_mels:
+            return y
+        if y.ndim != 1:
+            raise InputError(f"a waveform must be 1-D (samples,) at {self.features_.sample_rate} Hz; got "
+                             f"shape {y.shape}: pass one channel, e.g. y[:, 0]")
+        return log_mel(y, self.features_)
+
+    def frame_errors(self, clip) -> tuple[np.ndarray, np.ndarray]:
+        """Per-frame reconstruction errors of one clip and the time of each frame in seconds
+        (float64, shape (T',)). Higher = more anomalous."""
+        f = self.features_
+        spec = self._spectrogram(clip)
+        X, starts = to_samples(spec, f)
+        det = self.detector_
+        if f.mode == "frames":
+            frames = starts + f.context // 2
+            return det.reconstruction_error(X), frames * f.seconds_per_frame
+        lo, hi = det.input_range_
+        sq = (((X - det.reconstruct(X)) / (hi - lo)) ** 2).mean(axis=1)  # (P, patch_frames)
+        total, count = np.zeros(spec.shape[1]), np.zeros(spec.shape[1])
+        for s, e in zip(starts, sq):
+            total[s:s + f.patch_frames] += e
+            count[s:s + f.patch_frames] += 1
+        return total / count, np.arange(spec.shape[1]) * f.seconds_per_frame
+
+    def reconstruct_spectrogram(self, clip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A clip's log-mel spectrogram, its reconstruction (both in dB, (n_mels, T')) and the
+        time of each column in seconds. Frames mode keeps the centre frame of each stacked
+        vector (the first and last ``context // 2`` frames drop out); patches are averaged."""
+        f = self.features_
+        spec = self._spectrogram(clip)
+        X, starts = to_samples(spec, f)
+        R = self.detector_.reconstruct(X)
+        if f.mode == "frames":
+            c = f.context // 2
+            recon = R.reshape(len(R), f.context, f.n_mels)[:, c, :].T  # (n_mels, T - context + 1)
+            return spec[:, c:c + recon.shape[1]], recon, (starts + c) * f.seconds_per_frame
+        total, count = np.zeros(spec.shape), np.zeros(spec.shape[1])
+        for s, r in zip(starts, R):
+            total[:, s:s + f.patch_frames] += r
+            count[s:s + f.patch_frames] += 1
+        return spec, (total / count).astype(np.float32), np.arange(spec.shape[1]) * f.seconds_per_frame
+
+    def clip_score(self, errors: np.ndarray) -> float:
+        """A clip's score from its frame errors, by ``aggregate``."""
+        if self.aggregate == "mean":
+            return float(errors.mean())
+        if self.aggregate == "max":
+            return float(errors.max())
+        k = max(1, math.ceil(self.top_k * len(errors)))
+        return float(np.sort(errors)[-k:].mean())
+
+    def clip_scores(self, clips) -> np.ndarray:
+        """Anomaly score per clip (float64, shape (n,)); higher = more anomalous."""
+        self._check_fitted()
+        return np.asarray([self.clip_score(self.frame_errors(c)[0]) for c in clips])
+
+    def score_samples(self, clips) -> np.ndarray:
+        """Negative clip scores: higher = more normal (scikit-learn's convention)."""
+        return -self.clip_scores(clips)
+
+    def decision_function(self, clips) -> np.ndarray:
+        """``threshold_ - clip score``: negative for anomalous clips."""
+        return self.score_samples(clips) - self.offset_
+
+    def predict(self, clips) -> np.ndarray:
+        """+1 for normal clips, -1 for anomalous ones (score > ``threshold_``)."""
+        return np.where(self.decision_function(clips) < 0, -1, 1)
+
+    def flagged_spans(self, errors: np.ndarray, times: np.ndarray) -> list[tuple[float, float]]:
+        """Time spans (start, end) in seconds where frame errors exceed ``frame_threshold_``;
+        flagged frames at most one frame apart are merged."""
+        half = self.features_.seconds_per_frame / 2
+        spans: list[list[float]] = []
+        for t in times[errors > self.frame_threshold_]:
+            if spans and t - half <= spans[-1][1] + 2 * half:
+                spans[-1][1] = t + half
+            else:
+                spans.append([max(0.0, t - half), t + half])
+        return [(round(float(a), 3), round(float(b), 3)) for a, b in spans]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "detector_"):
+            raise InputError("this detector is not fitted yet: call fit(clips) or AudioDetector.load(path)")
+
+    # ---------------------------------------------------------- save / load
+    def save(self, path: str | Path, metadata: dict | None = None) -> Path:
+        """A model folder as :meth:`AutoencoderDetector.save` writes it, with the audio settings
+        and clip thresholds in ``config.json``'s metadata."""
+        self._check_fitted()
+        audio = {"features": self.features_.to_dict(), "aggregate": self.aggregate, "top_k": self.top_k,
+                 "span_percentile": self.span_percentile, "threshold_": self.threshold_,
+                 "threshold_method_": self.threshold_method_, "threshold_param_": self.threshold_param_,
+                 "frame_threshold_": self.frame_threshold_, "n_clips_": self.n_clips_,
+                 "validation_scores_": self.validation_scores_.tolist()}
+        return self.detector_.save(path, metadata={**(metadata or {}), "audio": audio})
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> AudioDetector:
+        """Read a model folder written by :meth:`save`; ``metadata_`` holds its metadata."""
+        from aedetect.detector import AutoencoderDetector
+
+        inner = AutoencoderDetector.load(path, device=device)
+        audio = inner.metadata_.get("audio")
+        if not isinstance(audio, dict):
+            raise ModelFolderError(f"{path}: an image/array model, not an audio model; fit one on WAV files")
+        try:
+            det = cls(features=audio["features"], aggregate=audio["aggregate"], top_k=audio["top_k"],
+                      span_percentile=audio["span_percentile"])
+            det.features_ = det._check_params()
+            det.detector_, det.metadata_ = inner, inner.metadata_
+            det.validation_scores_ = np.asarray(audio["validation_scores_"], dtype=np.float64)
+            det.frame_threshold_ = float(audio["frame_threshold_"])
+            det.n_clips_ = int(audio["n_clips_"])
+            det.threshold_ = float(audio["threshold_"])
+            det.threshold_method_ = audio["threshold_method_"]
+            det.threshold_param_ = audio["threshold_param_"]
+            det.offset_ = -det.threshold_
+        except (KeyError, TypeError, ValueError) as err:
+            raise ModelFolderError(f"{path}: damaged audio settings in config.json ({err!r})") from None
+        return det
+
+
+def is_audio_model(path: str | Path) -> bool:
+    """Whether the model folder at ``path`` holds an audio model (from its config, nothing else)."""
+    import json
+
+    try:
+        config = json.loads((Path(path) / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and isinstance(config.get("metadata", {}).get("audio"), dict)
