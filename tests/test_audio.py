@@ -48,7 +48,8 @@ def test_synthetic_clips_are_seeded_and_report_their_spans():
     assert a.shape == (2 * SR,) and a.dtype == np.float32 and np.array_equal(a, b)
     assert spans_a == spans_b and 3 <= len(spans_a) <= 6 and none == []
     assert all(0 <= s < e <= 2.0 for s, e in spans_a)
-    assert np.abs(a).max() <= 0.5 + 1e-6 and not np.array_equal(a, normal)
+    assert np.abs(a).max() <= 1 and not np.array_equal(a, normal)
+    assert np.sqrt(np.mean(normal**2)) == pytest.approx(0.1 * np.sqrt(1 + 0.09), rel=0.1)  # hum + noise
     with pytest.raises(ValueError, match="anomaly must be"):
         machine_sound(1.0, anomaly="squeak")
 
@@ -224,7 +225,7 @@ def test_patch_model_scores_whole_clips():
     det = AudioDetector(detector=AutoencoderDetector(**params), features=features)
     det.fit([machine_sound(1.5, seed=i)[0] for i in range(6)])
     errors, times = det.frame_errors(machine_sound(1.5, seed=50)[0])
-    assert errors.shape == times.shape == (int(1.5 * SR) // 512 + 1,) and np.isfinite(errors).all()
+    assert errors.shape == (int(1.5 * SR) // 512 + 1, 32) == (len(times), 32) and np.isfinite(errors).all()
     with pytest.raises(InputError, match="shorter than one patch"):
         det.clip_scores([machine_sound(0.5, seed=1)[0]])
 
@@ -267,7 +268,7 @@ def test_cli_fit_evaluate_score_on_a_dcase_folder(tmp_path):
     rows = out.read_text().splitlines()
     assert rows[0] == "part,file,machine_id,label,score,flagged,flagged_spans" and len(rows) == 9
     frames = (tmp_path / "scores.frames.csv").read_text().splitlines()
-    assert frames[0] == "file,time_s,error,flagged" and len(frames) == 8 * 59 + 1
+    assert frames[0] == "file,time_s,error,band_error,flagged" and len(frames) == 8 * 59 + 1
     assert (tmp_path / "scores.timelines.png").stat().st_size > 0
     assert "spans (s)" in sc.stdout and set(spans) >= {"anomaly_id_00_00000000.wav"}
 
@@ -307,6 +308,34 @@ def test_cli_bad_audio_files_skipped_or_refused_with_strict(tmp_path):
     features = runner.invoke(app, ["fit", str(tmp_path / "m"), "--out", str(tmp_path / "c"), "--features",
                                    '{"n_mel": 3}'])
     assert features.exit_code == 2 and "unknown audio feature option" in features.output
+
+    # the test part as users find it: a truncated file, a file that is not audio, another sample
+    # rate, 4 channels, silence; evaluate and score skip the unreadable two (or stop with --strict)
+    test = tmp_path / "m" / "test"
+    data = (test / "normal_id_00_00000000.wav").read_bytes()
+    (test / "normal_id_00_00000001.wav").write_bytes(data[: len(data) // 3])
+    (test / "anomaly_id_00_00000001.wav").write_text("<html>not audio</html>")
+    y, _ = machine_sound(1.0, anomaly="tone", seed=5)
+    sf.write(test / "anomaly_id_00_00000002.wav", y[::2], 8000)
+    sf.write(test / "anomaly_id_00_00000003.wav", np.stack([y, y, y, y], axis=1), SR)
+    sf.write(test / "anomaly_id_00_00000004.wav", np.zeros(SR, np.float32), SR)
+    model = str(tmp_path / "b")
+    for command, written in ((["evaluate", model, str(tmp_path / "m"), "--out", str(tmp_path / "ev")],
+                              tmp_path / "ev" / "metrics.json"),
+                             (["score", model, str(test), "--out", str(tmp_path / "s.csv")],
+                              tmp_path / "s.csv")):
+        res = runner.invoke(app, [*command, "--strict"])
+        assert res.exit_code == 2, res.output
+        assert "truncated" in res.output or "not a readable" in res.output
+        assert not written.exists()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = runner.invoke(app, command)
+        assert res.exit_code == 0, res.output
+        assert any("skipped 2 of 7 audio files" in str(w.message) for w in caught)
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    assert metrics["n_normal"] == 1 and metrics["n_anomalous"] == 4  # resampled, channel 0, silent: scored
+    assert len((tmp_path / "s.csv").read_text().splitlines()) == 1 + 5
 
 
 def test_real_recordings_end_to_end(tmp_path):

@@ -10,13 +10,15 @@ errors (**higher = more anomalous**):
 - ``"topk"``: the mean of the ``top_k`` share of frames with the largest errors
   (a short knock drowns in a 10 s mean but not in the top 10%).
 
-A frame's error is the mean squared error (inputs scaled to [0, 1] by the
-training spectrograms' range) of the stacked-frame vector centred on it, or,
-for patches, of its column of the reconstructed patch. Validation clips (a
+Errors are squared reconstruction errors per mel band (inputs scaled to [0, 1]
+by the training spectrograms' range): of the stacked-frame vector centred on
+the frame (averaged over its frames), or, for patches, of the frame's column.
+A frame's error is their mean over bands. Validation clips (a
 ``validation_fraction`` of the training clips, held out whole) set the clip
 threshold ``threshold_`` with the inner detector's threshold method, and the
-frame threshold ``frame_threshold_`` (the ``span_percentile`` of their frame
-errors) that marks *when* a clip sounded wrong: :meth:`flagged_spans`.
+frame threshold ``frame_threshold_`` (the ``span_percentile`` of their frames'
+span statistic: the mean of each frame's ``span_bands`` largest band errors)
+that marks *when* a clip sounded wrong: :meth:`flagged_spans`.
 """
 
 from __future__ import annotations
@@ -47,16 +49,18 @@ class AudioDetector(OutlierMixin, BaseEstimator):
         DCASE baseline's log-mel frames).
     aggregate : "mean", "max" or "topk": how frame errors become a clip score.
     top_k : share of frames averaged by "topk" (0 < top_k <= 1).
-    span_percentile : percentile of validation frame errors above which a frame is flagged.
+    span_percentile : percentile of validation frames' span statistic above which a frame is flagged.
+    span_bands : how many of a frame's largest band errors the span statistic averages.
     """
 
     def __init__(self, *, detector=None, features: dict | None = None, aggregate: str = "mean",
-                 top_k: float = 0.1, span_percentile: float = 99.9):
+                 top_k: float = 0.1, span_percentile: float = 99.9, span_bands: int = 8):
         self.detector = detector
         self.features = features
         self.aggregate = aggregate
         self.top_k = top_k
         self.span_percentile = span_percentile
+        self.span_bands = span_bands
 
     def _check_params(self) -> AudioFeatures:
         if self.aggregate not in AGGREGATES:
@@ -65,6 +69,8 @@ class AudioDetector(OutlierMixin, BaseEstimator):
             raise InputError(f"top_k must be a share of frames in (0, 1]; got {self.top_k!r}")
         if not 0 < self.span_percentile <= 100:
             raise InputError(f"span_percentile must be in (0, 100]; got {self.span_percentile!r}")
+        if not isinstance(self.span_bands, int) or self.span_bands < 1:
+            raise InputError(f"span_bands must be a positive integer; got {self.span_bands!r}")
         return AudioFeatures.from_dict(self.features)
 
     # ------------------------------------------------------------------ fit
@@ -91,7 +97,8 @@ class AudioDetector(OutlierMixin, BaseEstimator):
         val = np.unique(inner.validation_groups_)
         errors = [self.frame_errors(specs[i])[0] for i in val]
         self.validation_scores_ = np.asarray([self.clip_score(e) for e in errors])
-        self.frame_threshold_ = float(np.percentile(np.concatenate(errors), self.span_percentile))
+        self.frame_threshold_ = float(np.percentile(np.concatenate([self.span_statistic(e) for e in errors]),
+                                                    self.span_percentile))
         self.n_clips_ = len(clips)
         return self.calibrate_threshold(inner.threshold, inner.threshold_param)
 
@@ -116,22 +123,31 @@ class AudioDetector(OutlierMixin, BaseEstimator):
         return log_mel(y, self.features_)
 
     def frame_errors(self, clip) -> tuple[np.ndarray, np.ndarray]:
-        """Per-frame reconstruction errors of one clip and the time of each frame in seconds
-        (float64, shape (T',)). Higher = more anomalous."""
+        """Squared reconstruction errors of one clip per frame and mel band, float64, shape
+        (T', n_mels), and the time of each frame in seconds (T',). Higher = more anomalous.
+        Their mean over bands is the frame error; :meth:`clip_score` and :meth:`flagged_spans`
+        take this array as it is."""
         f = self.features_
         spec = self._spectrogram(clip)
         X, starts = to_samples(spec, f)
         det = self.detector_
-        if f.mode == "frames":
-            frames = starts + f.context // 2
-            return det.reconstruction_error(X), frames * f.seconds_per_frame
         lo, hi = det.input_range_
-        sq = (((X - det.reconstruct(X)) / (hi - lo)) ** 2).mean(axis=1)  # (P, patch_frames)
-        total, count = np.zeros(spec.shape[1]), np.zeros(spec.shape[1])
+        sq = ((X - det.reconstruct(X)) / (hi - lo)).astype(np.float64) ** 2
+        if f.mode == "frames":  # (N, context * n_mels): mean over the stacked frames
+            errors = sq.reshape(len(sq), f.context, f.n_mels).mean(axis=1)
+            return errors, (starts + f.context // 2) * f.seconds_per_frame
+        total, count = np.zeros(spec.shape), np.zeros(spec.shape[1])  # patches (P, n_mels, width)
         for s, e in zip(starts, sq):
-            total[s:s + f.patch_frames] += e
+            total[:, s:s + f.patch_frames] += e
             count[s:s + f.patch_frames] += 1
-        return total / count, np.arange(spec.shape[1]) * f.seconds_per_frame
+        return (total / count).T, np.arange(spec.shape[1]) * f.seconds_per_frame
+
+    def span_statistic(self, errors: np.ndarray) -> np.ndarray:
+        """Per-frame statistic compared with ``frame_threshold_``: the mean of the frame's
+        ``span_bands`` largest band errors (a knock lights up a few bands; averaged over all
+        128 it fades)."""
+        k = min(self.span_bands, errors.shape[1])
+        return np.sort(errors, axis=1)[:, -k:].mean(axis=1)
 
     def reconstruct_spectrogram(self, clip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A clip's log-mel spectrogram, its reconstruction (both in dB, (n_mels, T')) and the
@@ -152,7 +168,8 @@ class AudioDetector(OutlierMixin, BaseEstimator):
         return spec, (total / count).astype(np.float32), np.arange(spec.shape[1]) * f.seconds_per_frame
 
     def clip_score(self, errors: np.ndarray) -> float:
-        """A clip's score from its frame errors, by ``aggregate``."""
+        """A clip's score from its frame errors (T', n_mels) or (T',), by ``aggregate``."""
+        errors = errors.mean(axis=1) if errors.ndim == 2 else errors
         if self.aggregate == "mean":
             return float(errors.mean())
         if self.aggregate == "max":
@@ -178,11 +195,11 @@ class AudioDetector(OutlierMixin, BaseEstimator):
         return np.where(self.decision_function(clips) < 0, -1, 1)
 
     def flagged_spans(self, errors: np.ndarray, times: np.ndarray) -> list[tuple[float, float]]:
-        """Time spans (start, end) in seconds where frame errors exceed ``frame_threshold_``;
-        flagged frames at most one frame apart are merged."""
+        """Time spans (start, end) in seconds where :meth:`span_statistic` of the frame errors
+        (T', n_mels) exceeds ``frame_threshold_``; flagged frames at most one frame apart merge."""
         half = self.features_.seconds_per_frame / 2
         spans: list[list[float]] = []
-        for t in times[errors > self.frame_threshold_]:
+        for t in times[self.span_statistic(errors) > self.frame_threshold_]:
             if spans and t - half <= spans[-1][1] + 2 * half:
                 spans[-1][1] = t + half
             else:
@@ -199,7 +216,8 @@ class AudioDetector(OutlierMixin, BaseEstimator):
         and clip thresholds in ``config.json``'s metadata."""
         self._check_fitted()
         audio = {"features": self.features_.to_dict(), "aggregate": self.aggregate, "top_k": self.top_k,
-                 "span_percentile": self.span_percentile, "threshold_": self.threshold_,
+                 "span_percentile": self.span_percentile, "span_bands": self.span_bands,
+                 "threshold_": self.threshold_,
                  "threshold_method_": self.threshold_method_, "threshold_param_": self.threshold_param_,
                  "frame_threshold_": self.frame_threshold_, "n_clips_": self.n_clips_,
                  "validation_scores_": self.validation_scores_.tolist()}
@@ -216,7 +234,7 @@ class AudioDetector(OutlierMixin, BaseEstimator):
             raise ModelFolderError(f"{path}: an image/array model, not an audio model; fit one on WAV files")
         try:
             det = cls(features=audio["features"], aggregate=audio["aggregate"], top_k=audio["top_k"],
-                      span_percentile=audio["span_percentile"])
+                      span_percentile=audio["span_percentile"], span_bands=audio["span_bands"])
             det.features_ = det._check_params()
             det.detector_, det.metadata_ = inner, inner.metadata_
             det.validation_scores_ = np.asarray(audio["validation_scores_"], dtype=np.float64)

@@ -91,6 +91,9 @@ def compute_threshold(method: str, scores: np.ndarray, param: float | None = Non
         return fixed(param)
     if len(scores) == 0:
         raise InputError(f"threshold {method!r} needs at least one score")
+    if not np.isfinite(scores).all():
+        raise InputError(f"threshold {method!r}: {int((~np.isfinite(scores)).sum())} of {len(scores)} "
+                         "scores are NaN or inf; score finite inputs with a model that trained without NaN")
     if method == "best_f1":
         if labels is None:
             raise InputError("threshold 'best_f1' needs labelled validation data (X and y); "

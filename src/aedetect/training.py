@@ -4,6 +4,13 @@ validation loss each epoch, optional early stopping, best weights kept.
 
 Data stay as numpy arrays (uint8 where they came so) and are converted batch
 by batch by ``to_tensor``, so training memory is the raw data plus one batch.
+
+Under torch.distributed (``torchrun ... aedetect fit --distributed``) every
+process holds the data, takes its share of each batch (same batches, same
+order as one process), and gradients are averaged over processes before each
+optimizer step; batch-norm statistics follow rank 0, losses are summed over
+processes, and only rank 0 saves checkpoints. One step of N processes is the
+step one process would take on the whole batch.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -40,6 +48,93 @@ def mean_loss(model: torch.nn.Module, X, to_tensor: Callable, batch_size: int) -
     return total / len(X)
 
 
+def distributed() -> tuple[int, int]:
+    """(rank, world size) of this process under torch.distributed; (0, 1) when not started."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def start_distributed(device: str) -> str:
+    """Join the process group ``torchrun`` set up (gloo on CPU, NCCL on CUDA); returns the
+    device this process trains on."""
+    import os
+
+    import torch.distributed as dist
+
+    from aedetect.errors import InputError
+
+    if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
+        raise InputError("--distributed runs under torchrun: torchrun --nproc-per-node 2 -m aedetect fit "
+                         "... --distributed")
+    cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
+    if cuda:
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    if dist.get_rank() != 0:
+        warnings.simplefilter("ignore")  # rank 0 says it once
+    return "cuda" if cuda else "cpu"
+
+
+def stop_distributed() -> None:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def is_main_process() -> bool:
+    """True unless this is a torch.distributed process other than rank 0 (which alone writes files)."""
+    return distributed()[0] == 0
+
+
+class GradientAverager:
+    """An optimizer whose ``step`` first averages its parameters' gradients over the
+    torch.distributed processes (one all-reduce per step, as DistributedDataParallel does).
+    Wrapping the optimizer rather than the module keeps every family's own training step
+    (the AAE's three optimizers included) unchanged."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, world: int):
+        self.optimizer, self.world = optimizer, world
+
+    def step(self, *args, **kwargs):
+        import torch.distributed as dist
+
+        grads = [p.grad for group in self.optimizer.param_groups for p in group["params"]
+                 if p.grad is not None]
+        if grads:
+            flat = torch.cat([g.reshape(-1) for g in grads])
+            dist.all_reduce(flat)
+            flat /= self.world
+            for g, part in zip(grads, flat.split([g.numel() for g in grads])):
+                g.copy_(part.view_as(g))
+        return self.optimizer.step(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.optimizer, name)
+
+
+def _broadcast_state(model: torch.nn.Module, buffers_only: bool = False) -> None:
+    """Rank 0's weights (and batch-norm statistics) to every process."""
+    import torch.distributed as dist
+
+    tensors = list(model.buffers()) if buffers_only else [*model.parameters(), *model.buffers()]
+    for t in tensors:
+        dist.broadcast(t.data, src=0)
+
+
+def _sum_over_processes(*values: float) -> list[float]:
+    import torch.distributed as dist
+
+    t = torch.tensor(values, dtype=torch.float64)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
 class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C during training; ``epoch`` is that of the last checkpoint kept (0: none)."""
 
@@ -63,8 +158,14 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     :class:`TrainingInterrupted`. Returns the history: ``train_loss`` and
     ``val_loss`` per epoch, ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
     """
+    rank, world = distributed()
     generator = torch.Generator().manual_seed(seed)
     optimizers = model.configure_optimizers(learning_rate)
+    if world > 1:  # data parallel: every process takes its share of each batch
+        _broadcast_state(model)
+        optimizers = [GradientAverager(o, world) for o in optimizers]
+        checkpoint = checkpoint if rank == 0 else None
+        verbose = verbose if rank == 0 else 0
     history = {"train_loss": [], "val_loss": [], "best_epoch": 0, "stopped_early": False}
     best_loss, best_state, waited = math.inf, copy.deepcopy(model.state_dict()), 0
     first, spent = 1, 0.0
@@ -79,8 +180,10 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     saved = resume["epoch"] if resume is not None else 0
     n = len(X_train)
     bounds = list(range(0, n, batch_size)) + [n]
-    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
-        del bounds[-2]  # no batch of one sample: batch normalisation cannot train on it
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] < 2 * world:
+        del bounds[-2]  # no batch of one sample per process: batch normalisation cannot train on it
+    if n < 2 * world:
+        raise TrainingError(f"{n} training samples cannot be shared by {world} processes: pass more data")
     start = time.perf_counter() - spent
     try:
         with progress_bar(verbose) as bar:
@@ -92,7 +195,7 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                 order = torch.randperm(n, generator=generator).numpy()
                 total = 0.0
                 for i, j in zip(bounds[:-1], bounds[1:]):
-                    idx = np.sort(order[i:j])
+                    idx = np.sort(order[i:j])[rank::world]
                     xb = to_tensor(X_train[idx])
                     value = float(model.training_step(xb, optimizers))
                     if not math.isfinite(value):
@@ -103,8 +206,16 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                             f"(now {learning_rate}) or check the input for extreme values"
                         )
                     total += value * len(xb)
+                if world > 1:
+                    _broadcast_state(model, buffers_only=True)
+                    shard = X_val[rank::world]
+                    local = mean_loss(model, shard, to_tensor, batch_size) * len(shard) if len(shard) else 0.0
+                    total, val_total, val_n = _sum_over_processes(total, local, len(shard))
+                    val_loss = val_total / val_n
+                else:
+                    val_loss = mean_loss(model, X_val, to_tensor, batch_size)
                 history["train_loss"].append(total / n)
-                history["val_loss"].append(mean_loss(model, X_val, to_tensor, batch_size))
+                history["val_loss"].append(val_loss)
                 if history["val_loss"][-1] < best_loss:
                     best_loss, waited = history["val_loss"][-1], 0
                     best_state = copy.deepcopy(model.state_dict())

@@ -26,6 +26,7 @@ def fit_audio(data: str, params: dict, out: Path, *, features: dict, aggregate: 
     from aedetect.audio_detector import AudioDetector
     from aedetect.data.audio import AudioFeatures, find_clips, hold_out_normals, load_clips
     from aedetect.detector import AutoencoderDetector
+    from aedetect.training import is_main_process
 
     root = Path(data)
     layout, clips = find_clips(root)
@@ -38,6 +39,8 @@ def fit_audio(data: str, params: dict, out: Path, *, features: dict, aggregate: 
     detector = AudioDetector(detector=AutoencoderDetector(**params), features=features, aggregate=aggregate,
                              top_k=top_k)
     detector.fit(specs, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume)
+    if not is_main_process():
+        return detector
     meta = {"path": str(root), "name": root.name, "layout": f"audio-{layout}", "n_samples": len(train),
             "held_out": [_name(c, root) for c in held], "machine_ids": sorted({c.machine_id for c in train})}
     if held:
@@ -133,7 +136,8 @@ def format_spans(spans: list[tuple[float, float]]) -> str:
 
 def score_audio(model_dir: Path, data: str, out: Path, *, frames: bool = False, strict: bool = False) -> None:
     """Score every clip of ``data`` (a WAV file or any audio folder); write ``out`` (one row per
-    clip) and with ``frames`` also OUT's ``.frames.csv`` (one row per frame) and a
+    clip) and with ``frames`` also OUT's ``.frames.csv`` (one row per frame: its error, the
+    statistic the frame threshold applies to, flagged or not) and a
     ``.timelines.png`` of the highest-scoring clips, and print the flagged spans."""
     import numpy as np
 
@@ -156,11 +160,14 @@ def score_audio(model_dir: Path, data: str, out: Path, *, frames: bool = False, 
     flagged = int((scores > detector.threshold_).sum())
     if frames:
         stem = out.with_suffix("")
-        write_csv(stem.with_name(stem.name + ".frames.csv"), ["file", "time_s", "error", "flagged"],
-                  ((n, f"{t:.3f}", f"{e:.6g}", int(e > detector.frame_threshold_))
-                   for n, (err, times) in zip(names, errors) for t, e in zip(times, err)))
+        stats = [detector.span_statistic(e) for e, _ in errors]
+        write_csv(stem.with_name(stem.name + ".frames.csv"),
+                  ["file", "time_s", "error", "band_error", "flagged"],
+                  ((n, f"{t:.3f}", f"{e:.6g}", f"{b:.6g}", int(b > detector.frame_threshold_))
+                   for n, (err, times), stat in zip(names, errors, stats)
+                   for t, e, b in zip(times, err.mean(axis=1), stat)))
         top = np.argsort(-scores, kind="stable")[:8]
-        plot_timelines([(errors[i][1], errors[i][0], spans[i], f"{names[i]}, score {scores[i]:.4g}")
+        plot_timelines([(errors[i][1], stats[i], spans[i], f"{names[i]}, score {scores[i]:.4g}")
                         for i in top], detector.frame_threshold_,
                        stem.with_name(stem.name + ".timelines.png"))
         for n, s, sp in zip(names, scores, spans):

@@ -31,6 +31,7 @@ def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: 
     from aedetect.data.images import ImageFolder
     from aedetect.data.splits import one_class_split
     from aedetect.detector import AutoencoderDetector
+    from aedetect.training import is_main_process
 
     meta = {"path": dataset.path, "name": dataset.name, "layout": dataset.layout,
             "n_samples": len(dataset.X_train), "class_names": dataset.class_names}
@@ -50,11 +51,15 @@ def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: 
         meta["normal"] = [dataset.class_names[i] for i in labels]
         if not split.official_test:
             meta.update(test_fraction=test_fraction, split_seed=split_seed)
-    info(f"fitting {params['model']} on {len(X)} normal samples of {dataset.name} "
-         f"(shape {tuple(X.shape[1:])})")
+    main = is_main_process()
+    if main:
+        info(f"fitting {params['model']} on {len(X)} normal samples of {dataset.name} "
+             f"(shape {tuple(X.shape[1:])})")
     ck = checkpoint_dir(out) if checkpoint_every or resume else None
     detector = AutoencoderDetector(**params).fit(X, checkpoint_dir=ck, checkpoint_every=checkpoint_every,
                                                  resume=resume)
+    if not main:
+        return detector, meta
     detector.save(out, metadata={"data": meta})
     if ck is not None and ck.exists():
         shutil.rmtree(ck)
@@ -118,6 +123,9 @@ def fit(
                                  '\'{"n_mels": 64}\' (see aedetect.data.audio.AudioFeatures).'),
     aggregate: str = typer.Option("mean", help="Audio: clip score from frame errors: mean, max or topk."),
     top_k: float = typer.Option(0.1, help="Audio: share of frames averaged by --aggregate topk."),
+    distributed: bool = typer.Option(False, "--distributed", help="Data-parallel training over the "
+                                     "processes torchrun starts (gloo on CPU, NCCL on GPUs); rank 0 "
+                                     "alone writes the model."),
 ) -> None:
     """Train a detector on normal data and save it to a model folder."""
     from aedetect.cli.audio import fit_audio
@@ -126,7 +134,7 @@ def fit(
     from aedetect.detector import AutoencoderDetector
     from aedetect.files import write_json
     from aedetect.presets import preset_features, preset_params
-    from aedetect.training import TrainingInterrupted
+    from aedetect.training import TrainingInterrupted, is_main_process, start_distributed, stop_distributed
 
     with user_errors():
         options = _json_option("--model-options", model_options)
@@ -159,10 +167,12 @@ def fit(
         elif data is None:
             raise InputError("give the DATA to fit on (or --resume with --out of an interrupted fit)")
         AutoencoderDetector(**run["params"]).check_params()  # before reading any data
+        if distributed:
+            run["params"]["device"] = start_distributed(run["params"]["device"])
         if not run.get("audio"):
             dataset = open_dataset(run["data"], image_size=run["image_size"], color=run["color"],
                                    strict=run["strict"])
-        if checkpoint_every and not resume:
+        if checkpoint_every and not resume and is_main_process():
             write_json(ck / "fit.json", run)
         try:
             if run.get("audio"):
@@ -171,7 +181,7 @@ def fit(
                           split_seed=run["split_seed"], strict=run["strict"],
                           checkpoint_dir=ck if checkpoint_every or resume else None,
                           checkpoint_every=checkpoint_every, resume=resume)
-                if ck.exists():
+                if ck.exists() and is_main_process():
                     shutil.rmtree(ck)
             else:
                 fit_on_dataset(dataset, run["normal"], run["params"], test_fraction=run["test_fraction"],
@@ -182,3 +192,6 @@ def fit(
                     f"`aedetect fit --resume --out {out}`") if stop.epoch else "no checkpoint was saved yet"
             print(f"aedetect: interrupted; {kept}", file=sys.stderr)
             raise typer.Exit(130) from None
+        finally:
+            if distributed:
+                stop_distributed()

@@ -21,6 +21,9 @@ from pathlib import Path
 import numpy as np
 
 ANOMALIES = ("tone", "clicks", "pitch", "knock")
+#: RMS level of the hum (full scale = 1); every clip has it, so an anomaly adds sound
+#: without turning the rest down.
+LEVEL = 0.1
 
 
 def machine_sound(seconds: float = 10.0, sample_rate: int = 16000, *, anomaly: str | None = None,
@@ -65,8 +68,8 @@ def machine_sound(seconds: float = 10.0, sample_rate: int = 16000, *, anomaly: s
                 burst = np.sin(2 * np.pi * rng.uniform(300, 600) * tt) * np.exp(-tt / duration)
             y[i:i + m] += 2.0 * strength * rms * burst[: n - i]
             spans.append((s, s + (duration if anomaly == "clicks" else 3 * duration)))
-    y = y / (np.abs(y).max() + 1e-9) * 0.5
-    return y.astype(np.float32), [(round(a, 4), round(b, 4)) for a, b in spans]
+    y = np.clip(y * (LEVEL / rms), -1.0, 1.0)  # the hum at a fixed level: anomalies add to it
+    return y.astype(np.float32), [(round(float(a), 4), round(float(b), 4)) for a, b in spans]
 
 
 def write_machine(root: str | Path, *, n_train: int = 20, n_test_normal: int = 10, n_test_anomalous: int = 10,

@@ -15,7 +15,7 @@ from aedetect.report.html import figure, table, write_report
 def audio_report(detector, specs: list[np.ndarray], names: list[str], y_test, frames: list[tuple],
                  scores: np.ndarray, metrics: dict, out: str | Path, *, data: dict | None = None) -> Path:
     """Write ``out`` (report.html). ``specs``: log-mel spectrogram per test clip; ``names``: the
-    clips' file names; ``y_test``: 1 = anomaly; ``frames``: (frame errors, times) per clip;
+    clips' file names; ``y_test``: 1 = anomaly; ``frames``: (errors per frame and band, times) per clip;
     ``scores``: clip scores; ``metrics``: from the evaluation (with ``per_id``)."""
     data, y_test = data or {}, np.asarray(y_test)
     inner = detector.detector_
@@ -52,16 +52,18 @@ def audio_report(detector, specs: list[np.ndarray], names: list[str], y_test, fr
     shown = list(dict.fromkeys([*worst[:4], *best[:2]]))
     spans = [detector.flagged_spans(*frames[i]) for i in range(len(names))]
     kind = ["anomaly" if y else "normal" for y in y_test]
-    timelines = [(frames[i][1], frames[i][0], spans[i], f"{names[i]} ({kind[i]}), score {scores[i]:.4g}")
-                 for i in shown]
+    timelines = [(frames[i][1], detector.span_statistic(frames[i][0]), spans[i],
+                  f"{names[i]} ({kind[i]}), score {scores[i]:.4g}") for i in shown]
     spectro = []
     for i in shown[:3] + shown[-2:] if len(shown) > 5 else shown:
         spec, recon, times = detector.reconstruct_spectrogram(specs[i])
         spectro.append((spec, recon, times, f"{names[i]}, score {scores[i]:.4g}"))
     sections.append({"title": "When it sounded wrong", "figures": [
         figure(plots.plot_timelines(timelines, detector.frame_threshold_),
-               "Frame errors of the four highest-scoring and the two lowest-scoring test clips. The frame "
-               f"threshold is the {detector.span_percentile:g}th percentile of held-out normal frames."),
+               "Frame errors (the mean of each frame's "
+               f"{detector.span_bands} largest mel-band errors) of the four highest-scoring and the two "
+               "lowest-scoring test clips. The frame threshold is the "
+               f"{detector.span_percentile:g}th percentile of held-out normal frames."),
         figure(plots.plot_spectrograms(spectro), "Spectrogram, reconstruction and squared difference of "
                                                  "the highest- and lowest-scoring clips.")]})
     rows = [[names[i], kind[i], float(scores[i]),

@@ -1,0 +1,69 @@
+"""ONNX export: onnxruntime's scores equal aedetect's within 1e-5 on the same inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from typer.testing import CliRunner
+
+from aedetect import AutoencoderDetector
+from aedetect.cli.main import app
+from aedetect.errors import InputError
+from aedetect.export import export_onnx
+from tests.conftest import blobs
+
+pytestmark = pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")
+
+
+def onnx_scores(path, X) -> np.ndarray:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": np.asarray(X, dtype=np.float32)})[0]
+
+
+@pytest.mark.parametrize("model, options, X", [
+    ("dense_ae", {"hidden": [16], "latent": 4}, blobs(120)),                       # uint8 grey images
+    ("conv_ae", {"channels": [8, 16], "norm": "batch"}, blobs(120)),
+    ("vae", {"hidden": [8], "latent": 3}, np.random.default_rng(0).normal(5, 2, (120, 6))),  # float vectors
+    ("aae", {"arch": "conv", "channels": [4], "latent": 4},
+     np.random.default_rng(1).integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)),    # RGB, channels last
+])
+def test_onnx_scores_match(tmp_path, model, options, X):
+    det = AutoencoderDetector(model=model, model_options=options, epochs=2, verbose=0, random_state=0).fit(X)
+    export_onnx(det, tmp_path / "m.onnx")
+    test = np.concatenate([X[:7], X[-5:]])  # an odd batch size: the batch axis is dynamic
+    assert np.abs(onnx_scores(tmp_path / "m.onnx", test) - det.reconstruction_error(test)).max() < 1e-5
+    meta = ort.InferenceSession(str(tmp_path / "m.onnx")).get_modelmeta().custom_metadata_map
+    assert float(meta["threshold"]) == det.threshold_
+
+
+def test_cli_export_and_what_cannot_be_exported(tmp_path):
+    X = blobs(100)
+    det = AutoencoderDetector(epochs=2, verbose=0, random_state=0).fit(X)
+    det.save(tmp_path / "model")
+    res = CliRunner().invoke(app, ["export", str(tmp_path / "model"), "--out", str(tmp_path / "m.onnx")])
+    assert res.exit_code == 0, res.output
+    assert np.allclose(onnx_scores(tmp_path / "m.onnx", X), det.reconstruction_error(X), atol=1e-5)
+    res = CliRunner().invoke(app, ["export", str(tmp_path / "model"), "--format", "tflite", "--out", "x"])
+    assert res.exit_code == 2 and "--format must be onnx" in res.output
+    sampled = AutoencoderDetector(model="vae", model_options={"score": "samples"}, epochs=1, verbose=0).fit(X)
+    with pytest.raises(InputError, match="random and cannot be exported"):
+        export_onnx(sampled, tmp_path / "v.onnx")
+    assert not (tmp_path / "v.onnx").exists()
+
+
+def test_audio_model_exports_its_frame_scorer(tmp_path):
+    from aedetect.audio_detector import AudioDetector
+    from aedetect.data.synthetic import machine_sound
+    from aedetect.presets import preset_params
+
+    det = AudioDetector(detector=AutoencoderDetector(**preset_params("dcase-baseline", epochs=2, verbose=0)))
+    det.fit([machine_sound(1.0, seed=i)[0] for i in range(4)])
+    export_onnx(det, tmp_path / "a.onnx")
+    from aedetect.data.audio import log_mel, to_samples
+
+    frames, _ = to_samples(log_mel(machine_sound(1.0, seed=9)[0]), det.features_)
+    errors, _ = det.frame_errors(machine_sound(1.0, seed=9)[0])
+    assert np.abs(onnx_scores(tmp_path / "a.onnx", frames) - errors.mean(axis=1)).max() < 1e-5
+    meta = ort.InferenceSession(str(tmp_path / "a.onnx")).get_modelmeta().custom_metadata_map
+    assert float(meta["clip_threshold"]) == det.threshold_ and meta["clip_aggregate"] == "mean"
