@@ -190,3 +190,26 @@ def test_a_class_missing_for_evaluation_is_explained(tmp_path):
     ds = open_dataset(tmp_path / "only")
     with pytest.raises(InputError, match="only normal samples"):
         test_part(ds, [0], {"test_fraction": 0.5, "split_seed": 0, "n_samples": 4})
+
+
+def test_large_npy_files_are_read_row_by_row(tmp_path, monkeypatch):
+    import aedetect.data.arrays as arrays
+    from aedetect import AutoencoderDetector
+    from aedetect.data.arrays import NpyRows
+
+    X = np.random.default_rng(0).integers(0, 256, (300, 6, 5), dtype=np.uint8)
+    np.save(tmp_path / "x.npy", X)
+    rows = NpyRows(tmp_path / "x.npy")
+    assert rows.shape == X.shape and rows.dtype == X.dtype and len(rows) == 300
+    assert np.array_equal(rows[17:40], X[17:40]) and np.array_equal(rows[[5, 2, 299]], X[[5, 2, 299]])
+    assert np.array_equal(np.asarray(rows), X) and np.array_equal(rows[-1], X[-1])
+    monkeypatch.setattr(arrays, "LAZY_BYTES", 1000)
+    assert isinstance(load_array_file(tmp_path / "x.npy")["X"], NpyRows)
+    det = AutoencoderDetector(epochs=1, batch_size=32, verbose=0, random_state=0).fit(X)
+    streamed = np.concatenate([e for _, e in det.iter_reconstruction_error(rows)])
+    assert np.array_equal(streamed, det.reconstruction_error(X))
+    assert [i for i, _ in det.iter_reconstruction_error(rows, 10, 200)][0] == 10
+    data = (tmp_path / "x.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated"):
+        load_array_file(tmp_path / "cut.npy")

@@ -43,6 +43,17 @@ def test_two_processes_train_the_same_model_as_one(tmp_path):
     assert np.allclose(runs["one"][0], runs["two"][0], rtol=1e-3)
     assert abs(runs["one"][1] - runs["two"][1]) < 0.02 and runs["two"][1] > 0.9
 
+    # scoring sharded over 2 processes: each writes its part, rank 0 merges: the same file as one process
+    sharded = subprocess.run([*torchrun, "-m", "aedetect", "score", "one", "d.npz", "--out", "s2.csv",
+                              "--distributed"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                             env=env)
+    assert sharded.returncode == 0, sharded.stderr[-3000:]
+    single = subprocess.run([sys.executable, "-m", "aedetect", "score", "one", "d.npz", "--out", "s1.csv"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert single.returncode == 0, single.stderr[-3000:]
+    assert (tmp_path / "s1.csv").read_text() == (tmp_path / "s2.csv").read_text()
+    assert not list(tmp_path.glob("*.part-*"))
+
 
 def test_distributed_without_torchrun_is_a_clear_error(tmp_path):
     np.save(tmp_path / "x.npy", blobs(50))

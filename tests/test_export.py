@@ -67,3 +67,34 @@ def test_audio_model_exports_its_frame_scorer(tmp_path):
     assert np.abs(onnx_scores(tmp_path / "a.onnx", frames) - errors.mean(axis=1)).max() < 1e-5
     meta = ort.InferenceSession(str(tmp_path / "a.onnx")).get_modelmeta().custom_metadata_map
     assert float(meta["clip_threshold"]) == det.threshold_ and meta["clip_aggregate"] == "mean"
+
+
+def test_the_model_folder_is_all_a_scoring_process_needs(tmp_path):
+    """Scores from a copy of the model folder, in a fresh process that never saw the training
+    data (deleted), equal the scores of the process that trained it."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    train = tmp_path / "train" / "x.npy"
+    train.parent.mkdir()
+    np.save(train, blobs(150, seed=3))
+    det = AutoencoderDetector(model="conv_ae", model_options={"channels": [8]}, epochs=2, verbose=0,
+                              random_state=0).fit(np.load(train))
+    det.save(tmp_path / "train" / "model")
+    new = np.concatenate([blobs(20, seed=9), blobs(20, anomalous=True, seed=9)])
+    expected = det.reconstruction_error(new)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copytree(tmp_path / "train" / "model", elsewhere / "model")
+    shutil.rmtree(tmp_path / "train")
+    np.save(elsewhere / "new.npy", new)
+    res = subprocess.run([sys.executable, "-m", "aedetect", "score", "model", "new.npy", "--out", "s.csv"],
+                         cwd=elsewhere, capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin",
+                              "HOME": str(elsewhere)})
+    assert res.returncode == 0, res.stderr
+    got = [float(line.split(",")[4]) for line in (elsewhere / "s.csv").read_text().splitlines()[1:]]
+    assert np.allclose(got, expected, rtol=1e-6, atol=0)

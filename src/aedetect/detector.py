@@ -45,6 +45,11 @@ FORMAT_VERSION = 1
 _FIXED_RANGES = {"uint8": (0.0, 255.0), "uint16": (0.0, 65535.0), "bool": (0.0, 1.0)}
 
 
+def _memory_format(model_input_shape: tuple[int, ...]) -> torch.memory_format:
+    """Images (C, H, W) run channels-last: 30-40% faster convolutions on CPU (benchmarks/speed.py)."""
+    return torch.channels_last if len(model_input_shape) == 3 else torch.preserve_format
+
+
 def resolve_device(device: str) -> str:
     """'auto' -> 'cuda' when a GPU is usable, else 'cpu'."""
     if device == "auto":
@@ -156,7 +161,8 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
             train_idx, val_idx = np.flatnonzero(~is_val), np.flatnonzero(is_val)
             self.validation_groups_ = groups[val_idx]
         self.model_ = build_model(self.model, self._model_input_shape(), self.model_options)
-        self.model_.to(self.device_)
+        self.model_.to(self.device_, memory_format=_memory_format(self._model_input_shape()))
+        self._batch_for_scoring = None
         X_train, X_val = X[train_idx], X[val_idx]
         save = None
         if checkpoint_dir is not None:
@@ -256,6 +262,13 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         """Per-sample mean squared reconstruction error (float64, shape (N,)); higher = more anomalous."""
         return self._map_batches(X, "score").astype(np.float64)
 
+    def iter_reconstruction_error(self, X, start: int = 0, stop: int | None = None):
+        """Yield ``(i, errors)`` batch by batch, ``errors`` as in :meth:`reconstruction_error`
+        for samples ``i, i + 1, ...`` of ``X[start:stop]``: score inputs larger than memory (a
+        lazy array-like such as a large .npy file) and write results as they come."""
+        for i, out in self._iter_batches(X, "score", start, stop):
+            yield i, out.astype(np.float64)
+
     def score_samples(self, X) -> np.ndarray:
         """Negative reconstruction error: higher = more normal (scikit-learn's convention)."""
         return -self.reconstruction_error(X)
@@ -282,21 +295,45 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
 
     def _map_batches(self, X, method: str) -> np.ndarray:
         """Apply the model's ``method`` to X batch by batch (X may be a lazy array-like)."""
+        return np.concatenate([out for _, out in self._iter_batches(X, method)])
+
+    def _iter_batches(self, X, method: str, start: int = 0, stop: int | None = None):
         self._check_fitted()
         fn = getattr(self.model_, method)
         X = self._check_input(X)
-        n = len(X)
-        size = max(self.batch_size, min(4096, 2**22 // self.n_features_in_))
-        out = []
+        stop = len(X) if stop is None else min(stop, len(X))
+        n = stop - start
+        size = self._scoring_batch_size()
         self.model_.eval()
         with torch.inference_mode(), progress_bar(self.verbose if n > 20 * size else 0) as bar:
             task = bar.add_task("scoring", total=n, info="")
-            for i in range(0, n, size):
-                xb = np.asarray(X[i:i + size])
+            for i in range(start, stop, size):
+                xb = np.asarray(X[i:min(i + size, stop)])
                 check_finite(xb, start=i)
-                out.append(fn(self._to_tensor(xb)).float().cpu().numpy())
+                yield i, fn(self._to_tensor(xb)).float().cpu().numpy()
                 bar.update(task, advance=len(xb))
-        return np.concatenate(out)
+
+    def _scoring_batch_size(self) -> int:
+        """Samples per scoring batch: as many as keep the widest layer's output near 4M values
+        (32 to 4,096). Conv nets score fastest on a CPU in batches that stay in cache (64 for
+        the 96x96 Caltech net, 4-8x faster than 1,024), dense nets in large ones."""
+        if getattr(self, "_batch_for_scoring", None) is None:
+            widest = [self.n_features_in_]
+
+            def record(module, inputs, output):
+                widest.append(max(t.numel() for t in (output if isinstance(output, tuple) else (output,))))
+
+            leaves = [m for m in self.model_.modules() if not list(m.children())]
+            hooks = [m.register_forward_hook(record) for m in leaves]
+            try:
+                self.model_.eval()
+                with torch.inference_mode():
+                    self.model_(torch.zeros(1, *self._model_input_shape(), device=self.device_))
+            finally:
+                for h in hooks:
+                    h.remove()
+            self._batch_for_scoring = int(np.clip(2**22 // max(widest), 32, 4096))
+        return self._batch_for_scoring
 
     # ------------------------------------------------------ input handling
     def _model_input_shape(self) -> tuple[int, ...]:
@@ -311,8 +348,8 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         if t.ndim == 3:
             t = t.unsqueeze(1)  # (B, H, W) -> (B, 1, H, W)
         elif t.ndim == 4:
-            t = t.permute(0, 3, 1, 2)  # (B, H, W, C) -> (B, C, H, W)
-        return t
+            t = t.permute(0, 3, 1, 2)  # (B, H, W, C) -> (B, C, H, W), stored channels last
+        return t if t.ndim == 2 else t.contiguous(memory_format=torch.channels_last)
 
     def _check_input(self, X):
         X = as_samples(X)
@@ -409,7 +446,7 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
             tensors = load_file(str(path / WEIGHTS_FILE))
             state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
             det.model_.load_state_dict(state)
-            det.model_.to(det.device_).eval()
+            det.model_.to(det.device_, memory_format=_memory_format(tuple(model_cfg["input_shape"]))).eval()
             det.validation_scores_ = tensors["validation_scores"].numpy().astype(np.float64)
             det.input_shape_ = tuple(fitted["input_shape_"])
             det.n_features_in_ = math.prod(det.input_shape_)

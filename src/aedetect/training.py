@@ -156,7 +156,8 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     called with the whole training state; ``resume=state`` continues such a
     state exactly (same batches, same random numbers). Ctrl-C raises
     :class:`TrainingInterrupted`. Returns the history: ``train_loss`` and
-    ``val_loss`` per epoch, ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
+    ``val_loss`` per epoch, ``elapsed`` (seconds since the start at the end of each epoch),
+    ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
     """
     rank, world = distributed()
     generator = torch.Generator().manual_seed(seed)
@@ -166,7 +167,7 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
         optimizers = [GradientAverager(o, world) for o in optimizers]
         checkpoint = checkpoint if rank == 0 else None
         verbose = verbose if rank == 0 else 0
-    history = {"train_loss": [], "val_loss": [], "best_epoch": 0, "stopped_early": False}
+    history = {"train_loss": [], "val_loss": [], "elapsed": [], "best_epoch": 0, "stopped_early": False}
     best_loss, best_state, waited = math.inf, copy.deepcopy(model.state_dict()), 0
     first, spent = 1, 0.0
     if resume is not None:
@@ -216,6 +217,7 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                     val_loss = mean_loss(model, X_val, to_tensor, batch_size)
                 history["train_loss"].append(total / n)
                 history["val_loss"].append(val_loss)
+                history["elapsed"].append(time.perf_counter() - start)
                 if history["val_loss"][-1] < best_loss:
                     best_loss, waited = history["val_loss"][-1], 0
                     best_state = copy.deepcopy(model.state_dict())

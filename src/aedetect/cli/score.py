@@ -9,6 +9,28 @@ import typer
 from aedetect.cli.common import STRICT_HELP, info, open_for_model, user_errors
 from aedetect.files import write_csv
 
+HEADER = ["part", "index", "file", "class", "score", "flagged"]
+
+
+def _merge_parts(out: Path, parts: list[Path]) -> None:
+    """Concatenate the shards' CSV files (one header) into ``out``, then remove them."""
+    import shutil
+
+    from aedetect.files import atomic_write
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", newline="") as merged:
+            for k, part in enumerate(parts):
+                with open(part, newline="") as f:
+                    header = f.readline()
+                    if k == 0:
+                        merged.write(header)
+                    shutil.copyfileobj(f, merged)
+
+    atomic_write(out, write)
+    for part in parts:
+        part.unlink()
+
 
 def score(
     model_dir: Path = typer.Argument(..., help="Model folder written by `aedetect fit`."),
@@ -18,13 +40,18 @@ def score(
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
     frames: bool = typer.Option(False, "--frames", help="Audio: also write OUT.frames.csv (error per "
                                 "frame), OUT.timelines.png, and print the flagged time spans."),
+    distributed: bool = typer.Option(False, "--distributed", help="Share the rows among the processes "
+                                     "torchrun starts; each writes its part, rank 0 merges them."),
 ) -> None:
     """Write one row per sample: part, index, file, class, score, flagged (score > threshold).
+    Scores are written batch by batch, so a .npy file larger than memory streams through.
     For an audio model: one row per clip, with its flagged time spans."""
     from aedetect.audio_detector import is_audio_model
     from aedetect.cli.audio import score_audio
     from aedetect.detector import AutoencoderDetector
     from aedetect.errors import InputError
+    from aedetect.training import distributed as ranks
+    from aedetect.training import start_distributed, stop_distributed
 
     if is_audio_model(model_dir):
         with user_errors():
@@ -33,21 +60,45 @@ def score(
     with user_errors():
         if part not in ("all", "train", "test"):
             raise InputError(f"--part must be all, train or test; got {part!r}")
-        detector = AutoencoderDetector.load(model_dir)
-        dataset = open_for_model(data, detector.metadata_.get("data", {}), strict)
-        parts = [("train", dataset.X_train, dataset.y_train, dataset.files_train),
-                 ("test", dataset.X_test, dataset.y_test, dataset.files_test)]
-        parts = [p for p in parts if p[1] is not None and part in ("all", p[0])]
-        if not parts:
-            raise InputError(f"{dataset.name} has no {part} part")
-        rows, flagged = [], 0
-        for name, X, y, files in parts:
-            scores = detector.reconstruction_error(X)
-            flagged += int((scores > detector.threshold_).sum())
-            for i, s in enumerate(scores):
-                rows.append((name, i, files[i] if files else "",
-                             dataset.class_names[y[i]] if y is not None else "",
-                             f"{s:.8g}", int(s > detector.threshold_)))
-        write_csv(out, ["part", "index", "file", "class", "score", "flagged"], rows)
-    info(f"scored {len(rows)} samples; {flagged} above the threshold {detector.threshold_:.5g}; "
-         f"wrote {out}")
+        device = start_distributed("auto") if distributed else "auto"
+        rank, world = ranks()
+        try:
+            detector = AutoencoderDetector.load(model_dir, device=device)
+            dataset = open_for_model(data, detector.metadata_.get("data", {}), strict)
+            parts = [("train", dataset.X_train, dataset.y_train, dataset.files_train),
+                     ("test", dataset.X_test, dataset.y_test, dataset.files_test)]
+            parts = [p for p in parts if p[1] is not None and part in ("all", p[0])]
+            if not parts:
+                raise InputError(f"{dataset.name} has no {part} part")
+            count = {"rows": 0, "flagged": 0}
+
+            def rows():  # scored batch by batch while the file is written: memory stays at one batch
+                for name, X, y, files in parts:
+                    lo, hi = rank * len(X) // world, (rank + 1) * len(X) // world  # this process's share
+                    for start, scores in detector.iter_reconstruction_error(X, lo, hi):
+                        count["rows"] += len(scores)
+                        count["flagged"] += int((scores > detector.threshold_).sum())
+                        for i, s in enumerate(scores, start):
+                            yield (name, i, files[i] if files else "",
+                                   dataset.class_names[y[i]] if y is not None else "",
+                                   f"{s:.8g}", int(s > detector.threshold_))
+
+            shard = out.with_name(f"{out.name}.part-{rank}-of-{world}") if world > 1 else out
+            write_csv(shard, HEADER, rows())
+            if world > 1:
+                import torch
+                import torch.distributed as dist
+
+                totals = torch.tensor([count["rows"], count["flagged"]], dtype=torch.int64)
+                dist.all_reduce(totals)
+                count["rows"], count["flagged"] = (int(v) for v in totals)
+                dist.barrier()
+                if rank == 0:
+                    _merge_parts(out, [out.with_name(f"{out.name}.part-{r}-of-{world}")
+                                       for r in range(world)])
+        finally:
+            if distributed:
+                stop_distributed()
+    if rank == 0:
+        info(f"scored {count['rows']} samples; {count['flagged']} above the threshold "
+             f"{detector.threshold_:.5g}; wrote {out}")

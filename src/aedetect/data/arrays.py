@@ -58,12 +58,76 @@ def check_finite(batch: np.ndarray, *, start: int = 0, name: str = "X") -> None:
         )
 
 
+#: .npy files larger than this are read lazily, batch by batch (:class:`NpyRows`).
+LAZY_BYTES = 256 * 2**20
+
+
+class NpyRows:
+    """A .npy file read row by row from disk, never whole: an array-like of shape, dtype,
+    ``len`` and ``X[i:j]`` / ``X[index_array]`` (numpy arrays back). Scoring a file larger
+    than memory through it keeps memory to one batch; nothing is memory-mapped, so
+    resident memory does not grow with the file either."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        with open(self.path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(f)
+            self.offset = f.tell()
+        if fortran or dtype.hasobject:
+            raise InputError(f"{path}: a Fortran-ordered or object array; save a plain one with "
+                             "np.save(path, np.ascontiguousarray(X))")
+        self.shape, self.dtype = tuple(shape), dtype
+        self.ndim = len(self.shape)
+        self.row_bytes = int(np.prod(self.shape[1:], dtype=np.int64)) * dtype.itemsize
+        expected = self.offset + self.shape[0] * self.row_bytes
+        if self.path.stat().st_size < expected:
+            raise InputError(f"{path}: truncated: its header declares {self.shape} ({expected:,} bytes), the "
+                             f"file has {self.path.stat().st_size:,}")
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _read(self, f, start: int, count: int) -> np.ndarray:
+        f.seek(self.offset + start * self.row_bytes)
+        rows = np.fromfile(f, dtype=self.dtype, count=count * (self.row_bytes // self.dtype.itemsize))
+        return rows.reshape(count, *self.shape[1:])
+
+    def __getitem__(self, index) -> np.ndarray:
+        with open(self.path, "rb") as f:
+            if isinstance(index, slice):
+                start, stop, step = index.indices(len(self))
+                rows = self._read(f, start, max(0, stop - start))
+                return rows[::step] if step != 1 else rows
+            index = np.asarray(index)
+            if index.dtype == bool:
+                index = np.flatnonzero(index)
+            if index.ndim == 0:
+                return self._read(f, int(index) % len(self), 1)[0]
+            out = np.empty((len(index), *self.shape[1:]), dtype=self.dtype)
+            for k, i in enumerate(index):
+                out[k] = self._read(f, int(i) % len(self), 1)[0]
+            return out
+
+    def __array__(self, dtype=None, copy=None):
+        rows = self[:]
+        return rows if dtype is None else rows.astype(dtype)
+
+
 def load_array_file(path: str | Path) -> dict[str, np.ndarray]:
-    """Read a .npy file (returned as ``{"X": array}``) or a .npz archive (all its arrays).
+    """Read a .npy file (returned as ``{"X": array}``, as a lazy :class:`NpyRows` above
+    :data:`LAZY_BYTES`) or a .npz archive (all its arrays).
 
     Pickled object arrays are refused: loading them would run code.
     """
     path = Path(path)
+    if path.suffix == ".npy" and path.is_file() and path.stat().st_size > LAZY_BYTES:
+        try:
+            return {"X": NpyRows(path)}
+        except ValueError as err:
+            raise InputError(f"{path}: not a readable .npy file ({err})") from err
     try:
         loaded = np.load(path, allow_pickle=False)
     except ValueError as err:
