@@ -189,7 +189,7 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
     def _check_collapse(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
         """Record in ``history_`` whether the model reconstructs the held-out normals no better
         than a constant output (the mean training sample) does, and warn if so."""
-        size = max(self.batch_size, 1024)
+        size = self._scoring_batch_size()
         constant, model = [], []
         with torch.inference_mode():
             mean = sum(self._to_tensor(X_train[i:i + size]).sum(0)
