@@ -61,7 +61,7 @@ cat <<'MD'
 ## one-class: each class normal in turn, the whole official test set
 
 MD
-for pair in mnist:mnist fashion-mnist:fashion cifar10:cifar; do
+for pair in mnist:mnist fashion-mnist:fashion fashion-mnist-dense:fashion-dense cifar10:cifar; do
   d=${pair%%:*}
   echo "### $d"; echo; head_of one-class-$d/results.md; echo; tables one-class-$d/results.md "${pair##*:}"; echo
 done

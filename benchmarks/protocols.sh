@@ -10,9 +10,11 @@ run() { .venv/bin/aedetect benchmark "$@" --data "$DATA" --quiet; }
 case "${1:-all}" in
   all|paper-mnist) run paper-mnist --models cae,vae,aae --seeds 3 --pyod --out $R/paper-mnist ;;&
   all|caltech) run caltech-airplanes --models cae --seeds 3 --pyod --out $R/caltech-airplanes ;;&
-  all|fashion) run one-class --dataset fashion-mnist --models cae --seeds 1 --epochs 10 --pyod \
+  all|fashion) run one-class --dataset fashion-mnist --models cae --seeds 3 --epochs 10 --pyod \
                  --out $R/one-class-fashion-mnist ;;&
-  all|paper-cifar) run paper-cifar --models cae,vae,aae --seeds 1 --pyod --out $R/paper-cifar ;;&
-  all|mnist) run one-class --dataset mnist --models cae --seeds 1 --epochs 10 --pyod --out $R/one-class-mnist ;;&
-  all|cifar) run one-class --dataset cifar10 --models cae --seeds 1 --epochs 10 --pyod --out $R/one-class-cifar10 ;;
+  all|fashion-dense) run one-class --dataset fashion-mnist --preset mnist-dense --models ae --seeds 3 \
+                       --epochs 10 --out $R/one-class-fashion-mnist-dense ;;&
+  all|paper-cifar) run paper-cifar --models cae,vae,aae --seeds 3 --pyod --out $R/paper-cifar ;;&
+  all|mnist) run one-class --dataset mnist --models cae --seeds 3 --epochs 10 --pyod --out $R/one-class-mnist ;;&
+  all|cifar) run one-class --dataset cifar10 --models cae --seeds 3 --epochs 10 --pyod --out $R/one-class-cifar10 ;;
 esac

@@ -24,6 +24,8 @@ def benchmark(
     pyod: bool = typer.Option(False, "--pyod", help="Add PyOD's AutoEncoder and VAE (same splits, run)."),
     limit: int = typer.Option(None, min=1, help="At most this many samples per class and split "
                               "(a quick check, not a result)."),
+    preset: str = typer.Option(None, help="Network preset instead of the protocol's (e.g. mnist-dense "
+                               "with --models ae for a dense autoencoder)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Train and test every model and seed on the protocol's splits; compare with published numbers."""
@@ -38,8 +40,13 @@ def benchmark(
     with user_errors():
         names = [m.strip() for m in models.split(",") if m.strip()]
         names += ["pyod-ae", "pyod-vae"] if pyod else []
-        tasks, name, preset = protocol_tasks(protocol, data, dataset=dataset, limit=limit,
-                                             classes=classes.split(",") if classes else None)
+        tasks, name, protocol_preset = protocol_tasks(protocol, data, dataset=dataset, limit=limit,
+                                                      classes=classes.split(",") if classes else None)
+        if preset is not None:
+            from aedetect.presets import preset_params
+
+            preset_params(preset)  # an unknown name is refused here, before any training
+        preset = preset or protocol_preset
         meta = {**provenance(list(range(seeds))), "protocol": protocol, "data": f"{name} at {data}",
                 "preset": preset, "epochs": epochs or "preset", "limit": limit}
         with progress_bar(0 if quiet else 1) as bar:
