@@ -27,16 +27,17 @@ import math
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator
 
 from aedetect.data.audio import AudioFeatures, file_log_mel, log_mel, to_samples
+from aedetect.detector import AnomalyScoreMixin
 from aedetect.errors import InputError, ModelFolderError
 from aedetect.thresholds import compute_threshold
 
 AGGREGATES = ("mean", "max", "topk")
 
 
-class AudioDetector(OutlierMixin, BaseEstimator):
+class AudioDetector(AnomalyScoreMixin, BaseEstimator):
     """Anomaly detector for audio clips: WAV paths, 1-D waveforms at ``features.sample_rate``,
     or log-mel spectrograms (n_mels, T) made by :func:`aedetect.data.audio.log_mel`.
 
@@ -182,17 +183,9 @@ class AudioDetector(OutlierMixin, BaseEstimator):
         self._check_fitted()
         return np.asarray([self.clip_score(self.frame_errors(c)[0]) for c in clips])
 
-    def score_samples(self, clips) -> np.ndarray:
-        """Negative clip scores: higher = more normal (scikit-learn's convention)."""
-        return -self.clip_scores(clips)
-
-    def decision_function(self, clips) -> np.ndarray:
-        """``threshold_ - clip score``: negative for anomalous clips."""
-        return self.score_samples(clips) - self.offset_
-
-    def predict(self, clips) -> np.ndarray:
-        """+1 for normal clips, -1 for anomalous ones (score > ``threshold_``)."""
-        return np.where(self.decision_function(clips) < 0, -1, 1)
+    def anomaly_score(self, clips) -> np.ndarray:
+        """The raw anomaly score of :class:`AnomalyScoreMixin`: :meth:`clip_scores`."""
+        return self.clip_scores(clips)
 
     def flagged_spans(self, errors: np.ndarray, times: np.ndarray) -> list[tuple[float, float]]:
         """Time spans (start, end) in seconds where :meth:`span_statistic` of the frame errors

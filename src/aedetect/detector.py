@@ -61,7 +61,24 @@ def resolve_device(device: str) -> str:
     return device
 
 
-class AutoencoderDetector(OutlierMixin, BaseEstimator):
+class AnomalyScoreMixin(OutlierMixin):
+    """scikit-learn's outlier contract from a raw anomaly score (higher = more anomalous,
+    :meth:`anomaly_score`) and ``offset_`` (= -``threshold_``)."""
+
+    def score_samples(self, X) -> np.ndarray:
+        """Negative anomaly score: higher = more normal (scikit-learn's convention)."""
+        return -self.anomaly_score(X)
+
+    def decision_function(self, X) -> np.ndarray:
+        """``threshold_ - anomaly score``: negative for anomalies."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        """+1 for normal samples, -1 for anomalies (anomaly score > ``threshold_``)."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
     """Anomaly detector: an autoencoder trained on normal data, scored by reconstruction error.
 
     Parameters
@@ -269,17 +286,9 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         for i, out in self._iter_batches(X, "score", start, stop):
             yield i, out.astype(np.float64)
 
-    def score_samples(self, X) -> np.ndarray:
-        """Negative reconstruction error: higher = more normal (scikit-learn's convention)."""
-        return -self.reconstruction_error(X)
-
-    def decision_function(self, X) -> np.ndarray:
-        """``threshold_ - reconstruction_error``: negative for anomalies."""
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X) -> np.ndarray:
-        """+1 for normal samples, -1 for anomalies (reconstruction error > ``threshold_``)."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
+    def anomaly_score(self, X) -> np.ndarray:
+        """The raw anomaly score of :class:`AnomalyScoreMixin`: :meth:`reconstruction_error`."""
+        return self.reconstruction_error(X)
 
     def reconstruct(self, X) -> np.ndarray:
         """Reconstructions of X, float32, in X's shape and units (e.g. 0-255 for uint8 input)."""

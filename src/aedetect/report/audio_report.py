@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from aedetect.report import plots
-from aedetect.report.detector_report import describe_threshold, reading
+from aedetect.report.detector_report import alternatives_table, describe_threshold, reading
 from aedetect.report.html import figure, table, write_report
 
 
@@ -36,10 +36,7 @@ def audio_report(detector, specs: list[np.ndarray], names: list[str], y_test, fr
         result["figures"].append(figure(plots.plot_roc(y_test, scores), "ROC curve (anomaly = positive)."))
     result["figures"].append(figure(plots.plot_confusion(metrics), "Confusion matrix at the threshold."))
     if alternatives:
-        result["tables"].append(table(
-            ["threshold rule", "threshold", "precision", "recall", "f1", "fp", "fn"],
-            [[k, v["threshold"], v["precision"], v["recall"], v["f1"], v["fp"], v["fn"]]
-             for k, v in alternatives.items()], caption="Other threshold rules"))
+        result["tables"].append(alternatives_table(alternatives))
     sections = [result]
 
     per_id = metrics.get("per_id", {})

@@ -52,6 +52,13 @@ def reading(metrics: dict, method: str, param: float | None, per_class: list[tup
     return lines
 
 
+def alternatives_table(alternatives: dict) -> dict:
+    """The metrics at the other threshold rules, as a report table."""
+    return table(["threshold rule", "threshold", "precision", "recall", "f1", "fp", "fn"],
+                 [[k, v["threshold"], v["precision"], v["recall"], v["f1"], v["fp"], v["fn"]]
+                  for k, v in alternatives.items()], caption="Other threshold rules")
+
+
 def _pick(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(scores, kind="stable")
     return order[:k], order[::-1][:k]
@@ -113,10 +120,7 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
     result["figures"].append(figure(plots.plot_confusion(metrics), "Confusion matrix at the threshold."))
     alternatives = metrics.get("alternative_thresholds", {})
     if alternatives:
-        result["tables"].append(table(
-            ["threshold rule", "threshold", "precision", "recall", "f1", "fp", "fn"],
-            [[k, v["threshold"], v["precision"], v["recall"], v["f1"], v["fp"], v["fn"]]
-             for k, v in alternatives.items()], caption="Other threshold rules"))
+        result["tables"].append(alternatives_table(alternatives))
     sections = [result]
 
     sweep = metrics.get("sweep", [])
