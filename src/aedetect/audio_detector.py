@@ -30,7 +30,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from aedetect.data.audio import AudioFeatures, file_log_mel, log_mel, to_samples
-from aedetect.detector import AnomalyScoreMixin
+from aedetect.detector import AnomalyScoreMixin, AutoencoderDetector
 from aedetect.errors import InputError, ModelFolderError
 from aedetect.thresholds import compute_threshold
 
@@ -79,7 +79,6 @@ class AudioDetector(AnomalyScoreMixin, BaseEstimator):
         """Train on normal ``clips`` (paths or waveforms); ``y`` is ignored."""
         from sklearn.base import clone
 
-        from aedetect.detector import AutoencoderDetector
         from aedetect.presets import preset_params
 
         self.features_ = self._check_params()
@@ -219,8 +218,6 @@ class AudioDetector(AnomalyScoreMixin, BaseEstimator):
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> AudioDetector:
         """Read a model folder written by :meth:`save`; ``metadata_`` holds its metadata."""
-        from aedetect.detector import AutoencoderDetector
-
         inner = AutoencoderDetector.load(path, device=device)
         audio = inner.metadata_.get("audio")
         if not isinstance(audio, dict):
