@@ -3,6 +3,7 @@ MIMII, normal/ + anomaly/, or plain WAV files) with an :class:`AudioDetector`.""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from aedetect.cli.common import info
@@ -22,6 +23,7 @@ def fit_audio(data: str, params: dict, out: Path, *, features: dict, aggregate: 
     Where the data has no normal test clips (MIMII, normal/ + anomaly/, or a
     DCASE copy whose test/ holds only anomalies) a seeded ``test_fraction`` of
     the normal clips is held out for ``aedetect evaluate`` and recorded by name.
+    ``checkpoint_dir`` is removed once ``out`` is written.
     """
     from aedetect.audio_detector import AudioDetector
     from aedetect.data.audio import AudioFeatures, find_clips, hold_out_normals, load_clips
@@ -46,6 +48,8 @@ def fit_audio(data: str, params: dict, out: Path, *, features: dict, aggregate: 
     if held:
         meta.update(test_fraction=test_fraction, split_seed=split_seed)
     detector.save(out, metadata={"data": meta})
+    if checkpoint_dir is not None and checkpoint_dir.exists():
+        shutil.rmtree(checkpoint_dir)
     h = detector.detector_.history_
     info(f"best validation loss {min(h['val_loss']):.5f} at epoch {h['best_epoch']} ({h['seconds']:.1f} s); "
          f"clip threshold {detector.threshold_:.5g} ({detector.threshold_method_}); saved to {out}")
@@ -69,6 +73,15 @@ def _test_clips(root: Path, data_meta: dict):
         raise InputError(f"{root}: no labelled test clips; evaluating needs normal and anomalous clips "
                          "(DCASE test/ names, MIMII normal/ + abnormal/, or normal/ + anomaly/)")
     return test
+
+
+def _score_clips(detector, clips, specs, root: Path):
+    """Names, (frame errors, times), clip scores and flagged spans of loaded clips."""
+    import numpy as np
+
+    frames = [detector.frame_errors(s) for s in specs]
+    return ([_name(c, root) for c in clips], frames, np.asarray([detector.clip_score(e) for e, _ in frames]),
+            [detector.flagged_spans(*f) for f in frames])
 
 
 def _per_id(clips, y, scores) -> dict:
@@ -101,8 +114,7 @@ def evaluate_audio(model_dir: Path, data: str, out: Path, *, sweep: list[float] 
     data_meta = detector.metadata_.get("data", {})
     clips, specs = load_clips(_test_clips(root, data_meta), detector.features_, strict=strict)
     y = np.asarray([c.label for c in clips])
-    frames = [detector.frame_errors(s) for s in specs]
-    scores = np.asarray([detector.clip_score(e) for e, _ in frames])
+    names, frames, scores, spans = _score_clips(detector, clips, specs, root)
     per_id = _per_id(clips, y, scores)
     both = [v for v in per_id.values() if v["auroc"] is not None]
     metrics = {**threshold_metrics(detector, y, scores, sweep), "seed": detector.detector_.seed_,
@@ -112,10 +124,8 @@ def evaluate_audio(model_dir: Path, data: str, out: Path, *, sweep: list[float] 
                "mean_pauc_over_ids": float(np.mean([v["pauc"] for v in both])) if both else None}
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "metrics.json", metrics)
-    names = [_name(c, root) for c in clips]
-    spans = [format_spans(detector.flagged_spans(*f)) for f in frames]
     write_csv(out / "scores.csv", ["file", "machine_id", "anomaly_true", "score", "flagged", "flagged_spans"],
-              ((n, c.machine_id, c.label, f"{s:.8g}", int(s > detector.threshold_), sp)
+              ((n, c.machine_id, c.label, f"{s:.8g}", int(s > detector.threshold_), format_spans(sp))
                for n, c, s, sp in zip(names, clips, scores, spans)))
     plot_loss(detector.detector_.history_, out / "loss.png")
     alternatives = {k: v["threshold"] for k, v in metrics["alternative_thresholds"].items()}
@@ -149,10 +159,7 @@ def score_audio(model_dir: Path, data: str, out: Path, *, frames: bool = False, 
     root = Path(data)
     _, clips = find_clips(root)
     clips, specs = load_clips(clips, detector.features_, strict=strict)
-    names = [_name(c, root) for c in clips]
-    errors = [detector.frame_errors(s) for s in specs]
-    scores = np.asarray([detector.clip_score(e) for e, _ in errors])
-    spans = [detector.flagged_spans(*f) for f in errors]
+    names, errors, scores, spans = _score_clips(detector, clips, specs, root)
     label = {0: "normal", 1: "anomaly", None: ""}
     write_csv(out, ["part", "file", "machine_id", "label", "score", "flagged", "flagged_spans"],
               ((c.part, n, c.machine_id, label[c.label], f"{s:.8g}", int(s > detector.threshold_),

@@ -181,8 +181,6 @@ def fit(
                           split_seed=run["split_seed"], strict=run["strict"],
                           checkpoint_dir=ck if checkpoint_every or resume else None,
                           checkpoint_every=checkpoint_every, resume=resume)
-                if ck.exists() and is_main_process():
-                    shutil.rmtree(ck)
             else:
                 fit_on_dataset(dataset, run["normal"], run["params"], test_fraction=run["test_fraction"],
                                split_seed=run["split_seed"], out=out, checkpoint_every=checkpoint_every,

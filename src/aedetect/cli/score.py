@@ -83,8 +83,10 @@ def score(
                                    dataset.class_names[y[i]] if y is not None else "",
                                    f"{s:.8g}", int(s > detector.threshold_))
 
-            shard = out.with_name(f"{out.name}.part-{rank}-of-{world}") if world > 1 else out
-            write_csv(shard, HEADER, rows())
+            def shard(r: int) -> Path:
+                return out.with_name(f"{out.name}.part-{r}-of-{world}") if world > 1 else out
+
+            write_csv(shard(rank), HEADER, rows())
             if world > 1:
                 import torch
                 import torch.distributed as dist
@@ -94,8 +96,7 @@ def score(
                 count["rows"], count["flagged"] = (int(v) for v in totals)
                 dist.barrier()
                 if rank == 0:
-                    _merge_parts(out, [out.with_name(f"{out.name}.part-{r}-of-{world}")
-                                       for r in range(world)])
+                    _merge_parts(out, [shard(r) for r in range(world)])
         finally:
             if distributed:
                 stop_distributed()

@@ -130,14 +130,14 @@ def read_wav(path: str | Path, sample_rate: int = 16000, channel: int | str = 0,
         raise InputError(f"{path}: empty file (0 bytes); remove it or record it again")
     try:
         with sf.SoundFile(path) as f:
-            declared, rate, channels = f.frames, f.samplerate, f.channels
+            declared, rate, channels, subtype = f.frames, f.samplerate, f.channels, f.subtype
             y = f.read(dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as err:
         raise InputError(f"{path}: not a readable audio file ({err}); WAV or FLAC expected") from None
-    size = _declared_data_size(path)
-    if size is not None and size > y.size * _bytes_per_sample(path):
+    size, held = _declared_data_size(path), y.size * _BYTES_PER_SAMPLE.get(subtype, 0)
+    if size is not None and size > held:
         raise InputError(f"{path}: truncated: its header declares {size:,} bytes of audio, the file "
-                         f"holds {y.size * _bytes_per_sample(path):,}; copy it again or remove it")
+                         f"holds {held:,}; copy it again or remove it")
     if len(y) == 0 or declared == 0:
         raise InputError(f"{path}: holds no audio samples; remove it or record it again")
     if channel == "mean":
@@ -157,12 +157,7 @@ def read_wav(path: str | Path, sample_rate: int = 16000, channel: int | str = 0,
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
-def _bytes_per_sample(path: Path) -> int:
-    import soundfile as sf
-
-    subtype = sf.info(str(path)).subtype
-    return {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4,
-            "DOUBLE": 8}.get(subtype, 0)
+_BYTES_PER_SAMPLE = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
 
 
 def _declared_data_size(path: Path) -> int | None:
