@@ -104,3 +104,14 @@ def test_caltech_protocol_on_a_tiny_subset(tmp_path):
     assert honest["n_train"] == 20 and leaky["n_train"] == 40  # leaky trains on the held-out planes too
     assert "accuracy_at_0.02" in honest and len(honest["sweep"]) == 9
     assert "threshold sweep" in md
+
+
+def test_one_class_with_score_options(tmp_path):
+    options = {"transforms": "rotate", "score_parts": ["reconstruction", "latent", "transform"]}
+    results, _ = run_quick("one-class", tmp_path, "--dataset", "mnist", "--classes", "3",
+                           "--model-options", json.dumps(options))
+    assert results["provenance"]["model_options"] == options
+    assert 0.0 <= results["rows"][0]["auroc"] <= 1.0
+    bad = CliRunner().invoke(app, ["benchmark", "one-class", "--data", str(real_data("")), "--out",
+                                   str(tmp_path / "bad"), "--model-options", "{transforms"])
+    assert bad.exit_code == 2 and "not valid JSON" in bad.output and not (tmp_path / "bad").exists()

@@ -4,7 +4,9 @@ Scores, once for the whole package:
 
 - ``reconstruction_error(X)``: the raw anomaly score, the per-sample mean squared
   reconstruction error of inputs scaled to [0, 1] (a VAE can score by its
-  negative ELBO instead, see :mod:`aedetect.models.vae`); **higher = more anomalous**.
+  negative ELBO instead, see :mod:`aedetect.models.vae`; model option
+  ``score_parts`` adds latent-density and self-supervised parts, see
+  :mod:`aedetect.models.scoring`); **higher = more anomalous**.
 - ``score_samples(X)`` = ``-reconstruction_error(X)``: higher = more normal
   (scikit-learn's convention for outlier detectors).
 - ``decision_function(X)`` = ``score_samples(X) - offset_`` = ``threshold_ - error``:
@@ -190,9 +192,20 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                               learning_rate=self.learning_rate, patience=self.patience,
                               seed=self.seed_, verbose=self.verbose, checkpoint=save,
                               checkpoint_every=checkpoint_every, resume=state)
+        self._fit_score_parts(X_train, X_val)
         self.validation_scores_ = self.reconstruction_error(X_val)
         self._check_collapse(X_train, X_val)
         return self.calibrate_threshold(self.threshold, self.threshold_param)
+
+    def _fit_score_parts(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
+        """After training: the Gaussian of the training codes for the "latent" score part, and
+        the validation mean and std of every part when the score sums several
+        (model option ``score_parts``, see :mod:`aedetect.models.scoring`)."""
+        parts = self.model_.parts
+        if "latent" in parts:
+            self.model_.fit_latent(self._map_batches(X_train, "encode"))
+        if len(parts) > 1:
+            self.model_.fit_part_scale(self._map_batches(X_val, "raw_parts").astype(np.float64))
 
     def _run_record(self, X: np.ndarray) -> dict:
         """What makes two training runs the same: parameters, seed and a fingerprint of the data."""
@@ -276,8 +289,15 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
 
     # -------------------------------------------------------------- scoring
     def reconstruction_error(self, X) -> np.ndarray:
-        """Per-sample mean squared reconstruction error (float64, shape (N,)); higher = more anomalous."""
+        """Per-sample anomaly score (float64, shape (N,)); higher = more anomalous: the mean
+        squared reconstruction error, or with model option ``score_parts`` naming several
+        parts their standardised sum (see :mod:`aedetect.models.scoring`)."""
         return self._map_batches(X, "score").astype(np.float64)
+
+    def score_parts(self, X) -> np.ndarray:
+        """(N, parts) float64: each part of the model's ``score_parts``, standardised by its
+        validation mean and std when there are several; the anomaly score is their sum."""
+        return self._map_batches(X, "score_parts").astype(np.float64)
 
     def iter_reconstruction_error(self, X, start: int = 0, stop: int | None = None):
         """Yield ``(i, errors)`` batch by batch, ``errors`` as in :meth:`reconstruction_error`

@@ -163,11 +163,14 @@ def caltech_tasks(ds, limit: int | None = None, split_seed: int = 0) -> list[Tas
     return tasks
 
 
-def _detector(preset: str, model: str, seed: int, epochs: int | None):
+def make_detector(preset: str, model: str, seed: int, epochs: int | None = None,
+                  model_options: dict | None = None):
+    """The detector a protocol trains: ``preset``'s network for family ``model`` (aliases cae, ae),
+    silent, seeded, with ``model_options`` merged into the preset's."""
     from aedetect.detector import AutoencoderDetector
     from aedetect.presets import preset_params
 
-    overrides = {"random_state": seed, "verbose": 0}
+    overrides = {"random_state": seed, "verbose": 0, "model_options": model_options}
     if epochs:
         overrides["epochs"] = epochs
     return AutoencoderDetector(**preset_params(preset, MODEL_ALIASES.get(model, model), **overrides))
@@ -207,14 +210,14 @@ class PyODRun:
 
 def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[int], *, preset: str,
               epochs: int | None = None, dataset: str = "", on_run: Callable | None = None,
-              fixed_thresholds: tuple[float, ...] = ()) -> list[dict]:
+              fixed_thresholds: tuple[float, ...] = (), model_options: dict | None = None) -> list[dict]:
     """Train every model x seed on every task once; score its test samples once; one row per test set."""
     rows = []
     for task in tasks:
         for model in models:
             for seed in seeds:
                 det = (PyODRun(model, seed, epochs) if model.startswith("pyod-")
-                       else _detector(preset, model, seed, epochs))
+                       else make_detector(preset, model, seed, epochs, model_options))
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # a collapse is recorded in the row instead
                     start = time.perf_counter()

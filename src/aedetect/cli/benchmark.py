@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, user_errors
+from aedetect.cli.common import info, parse_json_option, user_errors
 
 
 def benchmark(
@@ -26,6 +26,9 @@ def benchmark(
                               "(a quick check, not a result)."),
     preset: str = typer.Option(None, help="Network preset instead of the protocol's (e.g. mnist-dense "
                                "with --models ae for a dense autoencoder)."),
+    model_options: str = typer.Option(None, help="JSON merged into the preset's model options, e.g. "
+                                      "'{\"transforms\": \"rotate\", \"score_parts\": "
+                                      "[\"reconstruction\", \"transform\"]}' (see benchmarks/README.md)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Train and test every model and seed on the protocol's splits; compare with published numbers."""
@@ -47,13 +50,15 @@ def benchmark(
 
             preset_params(preset)  # an unknown name is refused here, before any training
         preset = preset or protocol_preset
+        options = parse_json_option("--model-options", model_options)
         meta = {**provenance(list(range(seeds))), "protocol": protocol, "data": f"{name} at {data}",
-                "preset": preset, "epochs": epochs or "preset", "limit": limit}
+                "preset": preset, "epochs": epochs or "preset", "limit": limit,
+                "model_options": options or {}}
         with progress_bar(0 if quiet else 1) as bar:
             task = bar.add_task(f"{protocol}", total=len(tasks) * len(names) * seeds, info="")
             fixed = (0.02,) if protocol == "caltech-airplanes" else ()
             rows = run_tasks(protocol, tasks, names, list(range(seeds)), preset=preset, epochs=epochs,
-                             dataset=name, fixed_thresholds=fixed,
+                             dataset=name, fixed_thresholds=fixed, model_options=options,
                              on_run=lambda t, m, s: bar.update(task, advance=1, info=f"{t} {m} seed {s}"))
         summary = summarise(rows)
         tables = result_tables(protocol, summary, name)

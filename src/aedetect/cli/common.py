@@ -4,6 +4,7 @@ folder refers to."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 
 import typer
@@ -116,3 +117,14 @@ def test_data_for(data: str, data_meta: dict, normal: str | None, strict: bool =
 
 
 STRICT_HELP = "Stop at the first unusable image file instead of skipping it with a warning."
+
+
+def parse_json_option(name: str, text: str | None) -> dict | None:
+    """A command-line option holding a JSON object (None when not given)."""
+    try:
+        value = json.loads(text) if text else None
+    except json.JSONDecodeError as err:
+        raise InputError(f"{name} is not valid JSON ({err}): {text!r}") from None
+    if value is not None and not isinstance(value, dict):
+        raise InputError(f"{name} must be a JSON object, e.g. '{{\"latent\": 32}}'; got {text!r}")
+    return value

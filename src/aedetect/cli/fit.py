@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import STRICT_HELP, info, parse_size, take, user_errors
+from aedetect.cli.common import STRICT_HELP, info, parse_json_option, parse_size, take, user_errors
 from aedetect.errors import InputError
 
 
@@ -70,16 +70,6 @@ def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: 
     return detector, meta
 
 
-def _json_option(name: str, text: str | None) -> dict | None:
-    try:
-        value = json.loads(text) if text else None
-    except json.JSONDecodeError as err:
-        raise InputError(f"{name} is not valid JSON ({err}): {text!r}") from None
-    if value is not None and not isinstance(value, dict):
-        raise InputError(f"{name} must be a JSON object, e.g. '{{\"latent\": 32}}'; got {text!r}")
-    return value
-
-
 def fit(
     data: str = typer.Argument(None, help="Data folder or file (MNIST IDX folder, class folders of "
                                "images, train/ + test/ folders, .npy/.npz, builtin:digits) or a "
@@ -137,8 +127,8 @@ def fit(
     from aedetect.training import TrainingInterrupted, is_main_process, start_distributed, stop_distributed
 
     with user_errors():
-        options = _json_option("--model-options", model_options)
-        audio_options = _json_option("--features", features)
+        options = parse_json_option("--model-options", model_options)
+        audio_options = parse_json_option("--features", features)
         audio = data is not None and audio_layout(data) is not None
         if audio and preset is None and model is None:
             preset = "dcase-baseline"

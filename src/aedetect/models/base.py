@@ -1,13 +1,21 @@
 """What every model in the registry answers: encode, decode, a training loss, a
-per-sample anomaly score (higher = more anomalous) and its own training step."""
+per-sample anomaly score (higher = more anomalous) and its own training step.
+
+A family defines ``objective`` (its training loss) and ``reconstruction_score``;
+the base class adds the options of :mod:`aedetect.models.scoring` (a
+self-supervised transform head, latent-density and combined scores) to every family.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from aedetect.errors import InputError
 from aedetect.models.layers import ArchConfig, build_decoder, build_encoder, check_sizes
+from aedetect.models.scoring import check_scoring, n_transforms, transform, transform_batch
 
 
 class Autoencoder(nn.Module):
@@ -26,6 +34,7 @@ class Autoencoder(nn.Module):
         if self.needs_latent and not config.latent:
             raise InputError(f"{type(self).__name__} needs a latent size (option latent), not None")
         check_sizes(config, tuple(input_shape))
+        check_scoring(config, tuple(input_shape))
         self.input_shape = tuple(input_shape)
         self.config = config
         self.body, self.features = build_encoder(self.input_shape, config)  # (B, *in) -> (B, F)
@@ -33,6 +42,16 @@ class Autoencoder(nn.Module):
         # (B, F) -> (B, latent); with latent=None the features are the code
         self.head = nn.Linear(self.features, config.latent) if config.latent else nn.Identity()
         self.decoder = build_decoder(self.input_shape, config, self.latent_size)  # (B, latent) -> (B, *in)
+        self.parts = tuple(config.score_parts)
+        self.n_transforms = n_transforms(config)
+        if self.n_transforms:  # (B, F) -> (B, transforms): which transform was applied
+            self.transform_head = nn.Linear(self.features, self.n_transforms)
+        if "latent" in self.parts:  # the Gaussian of the training codes, set by fit_latent
+            self.register_buffer("latent_mean", torch.zeros(self.latent_size))
+            self.register_buffer("latent_precision", torch.eye(self.latent_size))
+        if len(self.parts) > 1:  # validation mean and std of each part, set by fit_part_scale
+            self.register_buffer("part_center", torch.zeros(len(self.parts)))
+            self.register_buffer("part_scale", torch.ones(len(self.parts)))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:  # (B, *input_shape) -> (B, latent)
         return self.head(self.body(x))
@@ -49,13 +68,75 @@ class Autoencoder(nn.Module):
             return nn.functional.binary_cross_entropy(x_hat, x)
         return nn.functional.mse_loss(x_hat, x)
 
-    def loss(self, x: torch.Tensor) -> torch.Tensor:
-        """Training (and validation) loss of a batch."""
+    def objective(self, x: torch.Tensor) -> torch.Tensor:
+        """The family's training loss of a batch (here: the reconstruction loss)."""
         return self.reconstruction_loss(self(x), x)
 
-    def score(self, x: torch.Tensor) -> torch.Tensor:
-        """Per-sample anomaly score (B,): mean squared reconstruction error; higher = more anomalous."""
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Training (and validation) loss of a batch: the family's objective, plus the
+        transform head's cross-entropy when the model has one. In training, ``augment="hflip"``
+        mirrors a random half of the images first."""
+        if self.training and self.config.augment == "hflip":
+            x = torch.where(torch.rand(len(x), 1, 1, 1, device=x.device) < 0.5, x.flip(3), x)
+        loss = self.objective(x)
+        if self.n_transforms and self.config.transform_weight > 0:
+            loss = loss + self.config.transform_weight * self.transform_loss(x)
+        return loss
+
+    def transform_loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Training: one random transform per image; evaluation: the mean over all transforms."""
+        if not self.training:
+            return self.transform_nll(x).mean()
+        ks = torch.randint(self.n_transforms, (len(x),), device=x.device)
+        return F.cross_entropy(self.transform_head(self.body(transform_batch(x, ks, self.n_transforms))), ks)
+
+    def transform_nll(self, x: torch.Tensor) -> torch.Tensor:
+        """(B,) cross-entropy of the true transform, averaged over every transform of x."""
+        nll = [-self.transform_head(self.body(transform(x, k))).log_softmax(dim=1)[:, k]
+               for k in range(self.n_transforms)]
+        return torch.stack(nll, dim=1).mean(dim=1)
+
+    def reconstruction_score(self, x: torch.Tensor) -> torch.Tensor:
+        """(B,) mean squared reconstruction error; higher = more anomalous."""
         return (self(x) - x).pow(2).flatten(1).mean(dim=1)
+
+    def raw_parts(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, parts): each score part of ``config.score_parts``, unscaled."""
+        columns = []
+        for part in self.parts:
+            if part == "reconstruction":
+                columns.append(self.reconstruction_score(x))
+            elif part == "latent":
+                d = self.encode(x) - self.latent_mean
+                columns.append(((d @ self.latent_precision) * d).sum(dim=1))
+            else:
+                columns.append(self.transform_nll(x))
+        return torch.stack(columns, dim=1)
+
+    def score_parts(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, parts): the parts standardised by their validation mean and std (raw with one part)."""
+        raw = self.raw_parts(x)
+        return raw if len(self.parts) == 1 else (raw - self.part_center) / self.part_scale
+
+    def score(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample anomaly score (B,), higher = more anomalous: the reconstruction error by
+        default, the sum of the standardised ``score_parts`` when there are several."""
+        if self.parts == ("reconstruction",):
+            return self.reconstruction_score(x)
+        return self.score_parts(x).sum(dim=1)
+
+    def fit_latent(self, codes: np.ndarray) -> None:
+        """Fit the latent part's Gaussian to the codes of the training samples."""
+        from sklearn.covariance import LedoitWolf
+
+        gauss = LedoitWolf().fit(codes.astype(np.float64))
+        self.latent_mean.copy_(torch.from_numpy(gauss.location_))
+        self.latent_precision.copy_(torch.from_numpy(gauss.precision_))
+
+    def fit_part_scale(self, raw: np.ndarray) -> None:
+        """Standardise each part by its mean and std over normal validation samples (N, parts)."""
+        self.part_center.copy_(torch.from_numpy(raw.mean(axis=0)))
+        self.part_scale.copy_(torch.from_numpy(np.maximum(raw.std(axis=0), 1e-12)))
 
     def start_epoch(self, epoch: int) -> None:
         """Called by the training loop before each epoch (1-based); for schedules such as KL warm-up."""

@@ -38,6 +38,6 @@ class DAE(Autoencoder):
             return x * (torch.rand_like(x) >= self.config.noise_level)
         return (x + torch.randn_like(x) * self.config.noise_level).clamp(0.0, 1.0)
 
-    def loss(self, x: torch.Tensor) -> torch.Tensor:
+    def objective(self, x: torch.Tensor) -> torch.Tensor:
         noisy = self.corrupt(x) if self.training else x
         return self.reconstruction_loss(self(noisy), x)

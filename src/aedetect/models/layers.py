@@ -38,6 +38,11 @@ class ArchConfig:
     negative_slope: float = 0.01  # of leaky_relu
     norm: str | None = None  # "batch": batch normalisation before every hidden activation
     loss: str = "mse"  # training reconstruction loss: "mse" or "bce" (scores are always MSE)
+    # beyond reconstruction error, see aedetect.models.scoring
+    augment: str | None = None  # "hflip": training images mirrored at random (natural images)
+    transforms: str | None = None  # None, "rotate" or "rotate_flip": self-supervised transform head
+    transform_weight: float = 1.0  # weight of the transform head's cross-entropy in the loss
+    score_parts: tuple[str, ...] = ("reconstruction",)  # summed, standardised: + "latent", "transform"
 
 
 MAX_WIDTH = 65536  # units of one dense layer, channels of one conv, size of the latent code

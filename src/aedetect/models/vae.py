@@ -71,7 +71,7 @@ class VAE(Autoencoder):
         kw = self.config.kl_warmup
         self._warmup = min(1.0, epoch / kw) if kw else 1.0
 
-    def loss(self, x: torch.Tensor) -> torch.Tensor:
+    def objective(self, x: torch.Tensor) -> torch.Tensor:
         """Reconstruction (mean over input values) + beta * KL (sum over latent dims).
         Training samples the code; validation decodes the mean, so it is deterministic."""
         mean, logvar = self.posterior(x)
@@ -79,7 +79,7 @@ class VAE(Autoencoder):
         beta = self.beta * (self._warmup if self.training else 1.0)
         return self.reconstruction_loss(self.decode(z), x) + beta * self.kl(mean, logvar).mean()
 
-    def score(self, x: torch.Tensor) -> torch.Tensor:
+    def reconstruction_score(self, x: torch.Tensor) -> torch.Tensor:
         mean, logvar = self.posterior(x)
         if self.config.score == "mean":
             return (self.decode(mean) - x).pow(2).flatten(1).mean(dim=1)

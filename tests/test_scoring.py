@@ -1,0 +1,120 @@
+"""The score options of aedetect.models.scoring: transform head, latent density, combined parts."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.covariance import LedoitWolf
+from sklearn.metrics import roc_auc_score
+
+from aedetect import AutoencoderDetector
+from aedetect.data.splits import train_validation_split
+from aedetect.errors import InputError
+from aedetect.models import build_model
+from aedetect.models.scoring import transform, transform_batch
+from tests.conftest import blobs
+
+pytestmark = pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")  # tiny fits
+
+OPTIONS = {"channels": [8, 16], "hidden": [32], "latent": 6, "norm": "batch"}
+
+
+def oriented(n: int, seed: int = 0) -> np.ndarray:
+    """uint8 (n, 12, 12) images with a clear up: a bright top band and a dimmer left edge."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 40, size=(n, 12, 12))
+    X[:, :3, :] += 180 + rng.integers(0, 30, size=(n, 1, 1))
+    X[:, 3:, :2] += 90
+    return X.clip(0, 255).astype(np.uint8)
+
+
+def test_transforms_are_quarter_turns_then_flips():
+    x = torch.arange(16.0).reshape(1, 1, 4, 4)
+    assert torch.equal(transform(x, 0), x)
+    assert torch.equal(transform(x, 1), torch.rot90(x, 1, dims=(2, 3)))
+    assert torch.equal(transform(x, 4), x.flip(3))
+    assert torch.equal(transform(x, 6), torch.rot90(x.flip(3), 2, dims=(2, 3)))
+    batch = torch.cat([x, x, x])
+    out = transform_batch(batch, torch.tensor([0, 2, 5]), 8)
+    for i, k in enumerate([0, 2, 5]):
+        assert torch.equal(out[i:i + 1], transform(x, k))
+
+
+def test_transform_head_learns_the_orientation_of_normal_images():
+    X = oriented(300)
+    det = AutoencoderDetector(model="conv_ae", epochs=15, batch_size=32, random_state=0, verbose=0,
+                              model_options={**OPTIONS, "transforms": "rotate",
+                                             "score_parts": ["transform"]}).fit(X)
+    normal = det.reconstruction_error(oriented(100, seed=1))
+    turned = det.reconstruction_error(np.rot90(oriented(100, seed=2), 1, axes=(1, 2)).copy())
+    assert normal.mean() < 0.5 * np.log(4)  # far better than guessing among 4 rotations
+    assert roc_auc_score(np.r_[np.zeros(100), np.ones(100)], np.r_[normal, turned]) > 0.95
+
+
+def test_several_parts_are_standardised_on_validation_normals_and_summed():
+    X = blobs(200)
+    det = AutoencoderDetector(model="conv_ae", epochs=3, batch_size=32, random_state=0, verbose=0,
+                              validation_fraction=0.25,
+                              model_options={**OPTIONS, "transforms": "rotate_flip",
+                                             "score_parts": ["reconstruction", "latent", "transform"]})
+    det.fit(X)
+    _, val = train_validation_split(len(X), 0.25, det.seed_)
+    parts = det.score_parts(X[val])
+    assert parts.shape == (len(val), 3)
+    np.testing.assert_allclose(parts.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(parts.std(axis=0), 1.0, atol=1e-4)
+    test = blobs(30, anomalous=True, seed=1)
+    np.testing.assert_allclose(det.reconstruction_error(test), det.score_parts(test).sum(axis=1), atol=1e-5)
+    assert det.threshold_ == pytest.approx(np.percentile(parts.sum(axis=1), 95), rel=1e-5)
+
+
+def test_latent_part_is_the_mahalanobis_distance_to_the_training_codes():
+    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "score_parts": ["latent"]}).eval()
+    x = torch.rand(50, 1, 8, 8)
+    with torch.no_grad():
+        codes = model.encode(x).numpy()
+        model.fit_latent(codes)
+        got = model.score(x).numpy()
+    np.testing.assert_allclose(got, LedoitWolf().fit(codes.astype(np.float64)).mahalanobis(codes), rtol=1e-3)
+
+
+def test_a_model_with_score_parts_saves_and_loads(tmp_path):
+    X = blobs(120)
+    det = AutoencoderDetector(model="vae", epochs=2, random_state=0, verbose=0,
+                              model_options={**OPTIONS, "transforms": "rotate",
+                                             "score_parts": ["reconstruction", "latent", "transform"]}).fit(X)
+    det.save(tmp_path / "m")
+    again = AutoencoderDetector.load(tmp_path / "m", device="cpu")
+    np.testing.assert_allclose(again.reconstruction_error(X[:20]), det.reconstruction_error(X[:20]),
+                               rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape, options, message", [
+    ((20,), {"arch": "dense", "transforms": "rotate"}, "square images"),
+    ((1, 8, 12), {"transforms": "rotate"}, "square images"),
+    ((1, 8, 8), {"score_parts": ["transform"]}, "transforms='rotate'"),
+    ((1, 8, 8), {"score_parts": ["reconstruction", "density"]}, "distinct parts"),
+    ((1, 8, 8), {"score_parts": []}, "distinct parts"),
+    ((1, 8, 8), {"transforms": "shear"}, "transforms must be"),
+    ((1, 8, 8), {"augment": "crop"}, "augment must be"),
+])
+def test_impossible_score_options_are_refused(shape, options, message):
+    with pytest.raises(InputError, match=message):
+        build_model("conv_ae" if len(shape) == 3 else "dense_ae", shape, options)
+
+
+def test_hflip_augmentation_mirrors_only_in_training():
+    torch.manual_seed(0)
+    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "augment": "hflip"})
+    seen = []
+    model.objective = lambda x: seen.append(x) or x.sum()
+    x = torch.rand(64, 1, 8, 8)
+    model.train()
+    model.loss(x)
+    mirrored = [bool(torch.equal(a, b.flip(2))) for a, b in zip(seen[0], x)]
+    kept = [bool(torch.equal(a, b)) for a, b in zip(seen[0], x)]
+    assert all(m or k for m, k in zip(mirrored, kept)) and 10 < sum(mirrored) < 54
+    model.eval()
+    model.loss(x)
+    assert torch.equal(seen[1], x)
+    with pytest.raises(InputError, match="vectors"):
+        build_model("dense_ae", (20,), {"arch": "dense", "augment": "hflip"})
