@@ -237,6 +237,10 @@ def test_bad_parameters_are_refused():
         small_detector().fit([machine_sound(1.0)[0]])
     with pytest.raises(InputError, match="waveform must be 1-D"):
         small_detector().fit([np.zeros((SR, 2)), np.zeros((SR, 2))])
+    image_options = AutoencoderDetector(model="dense_ae", model_options={"score_parts": ["reconstruction",
+                                                                                     "latent"]})
+    with pytest.raises(InputError, match="do not apply"):
+        AudioDetector(detector=image_options).fit([machine_sound(1.0)[0]] * 2)
 
 
 # ---------------------------------------------------------------------- CLI

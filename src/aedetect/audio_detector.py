@@ -85,6 +85,11 @@ class AudioDetector(AnomalyScoreMixin, BaseEstimator):
         inner = (clone(self.detector) if self.detector is not None
                  else AutoencoderDetector(**preset_params("dcase-baseline")))
         inner.check_params()
+        options = inner.model_options or {}
+        if options.get("transforms") or tuple(options.get("score_parts", ("reconstruction",))) != (
+                "reconstruction",):
+            raise InputError("audio clips are scored by the reconstruction error of their frames; the "
+                             "image score options transforms / score_parts do not apply: leave them out")
         if len(clips) < 2:
             raise InputError(f"got {len(clips)} normal clip(s); training needs at least 2 (one is held "
                              "out whole for validation)")
