@@ -4,7 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 tables() { [ -f "results/$1" ] && sed -n '/^\*\*/,$p' "results/$1" || echo "_not measured yet: run \`bash benchmarks/protocols.sh $2\`_"; }
-head_of() { [ -f "results/$1" ] && grep -E '^- (command|date|machine|seeds):' "results/$1" || true; }
+seed_means() {  # one-class: the mean over the ten classes, seed by seed, per model
+  [ -f "results/$1" ] && python3 - "results/$1" <<'PY'
+import json, statistics, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+for m in dict.fromkeys(r["model"] for r in rows):
+    seeds = sorted({r["seed"] for r in rows if r["model"] == m})
+    means = [100 * statistics.mean(r["auroc"] for r in rows if r["model"] == m and r["seed"] == s) for s in seeds]
+    print(f"- {m}: mean AUROC over the classes, seed by seed: {' / '.join(f'{v:.2f}' for v in means)} "
+          f"(mean {statistics.mean(means):.2f}, sd {statistics.pstdev(means):.2f})")
+PY
+  true
+}
+head_of() { [ -f "results/$1" ] && grep -E '^- (command|date|machine|torch_threads|seeds):' "results/$1" || true; }
 {
 cat <<'MD'
 # Benchmarks
@@ -68,6 +80,7 @@ for pair in mnist:mnist fashion-mnist:fashion fashion-mnist-dense:fashion-dense 
   echo "### $d"; echo
   [ "$d" = fashion-mnist-dense ] && echo "A dense autoencoder (the \`mnist-dense\` preset, 784-400-20, as \`ae\`; 10 epochs) on the same protocol." && echo
   head_of one-class-$d/results.md; echo; tables one-class-$d/results.md "${pair##*:}"; echo
+  seed_means one-class-$d/results.json; echo
 done
 cat <<'MD'
 ## Beyond the reconstruction error: score options on the one-class protocol
@@ -94,13 +107,32 @@ same machine).
 
 **These runs (`-ssl`) ran two at a time, each on one core** (`OMP_NUM_THREADS=1`,
 torch_threads 1 in the header): their times are single-core times, not
-comparable one to one with the 2-thread times of the tables above.
+comparable one to one with the 2-thread times of the tables above. Scoring
+(8 encoder passes per image for the transform part) is not in the training
+times: about 12 s per class for the 10,000 test images in the ablation.
+
+What it shows: on MNIST the recommended options lift the paper's network from
+95.1 to 97.9 (GEOM 98.0, OCGAN 97.5); on Fashion-MNIST, where nothing was
+chosen, from 90.0 to 94.0, above PyOD's AutoEncoder (91.7) and GEOM (93.5).
+Each part helps alone and the sum beats every single part on both data sets
+(ablation below). The plain reconstruction error of the plain rows reproduces
+the plain one-class tables' seed 0 exactly (94.89, 90.34); the recommended
+run's seed 0 (98.04) differs from the ablation's (97.90) because one thread
+sums floats in another order than two. Not reached: the targets of 99 (MNIST)
+and 95 (Fashion-MNIST); Shirt (83) and MNIST's 8 (94) are the weak classes.
 
 MD
 for pair in mnist:mnist-ssl fashion-mnist:fashion-ssl cifar10:cifar-ssl; do
   d=${pair%%:*}
   echo "### $d, recommended score options"; echo
   head_of one-class-$d-ssl/results.md; echo; tables one-class-$d-ssl/results.md "${pair##*:}"; echo
+  seed_means one-class-$d-ssl/results.json; echo
+done
+for pair in paper-cifar:paper-cifar-ssl caltech-airplanes:caltech-ssl; do  # shown once measured
+  if [ -f "results/${pair%%:*}-ssl/results.md" ]; then
+    echo "### ${pair%%:*}, recommended score options"; echo
+    head_of ${pair%%:*}-ssl/results.md; echo; tables ${pair%%:*}-ssl/results.md "${pair##*:}"; echo
+  fi
 done
 cat <<'MD'
 ### Ablation (seed 0): each part's gain, same models
@@ -110,12 +142,13 @@ One model per configuration and class; every subset of its score parts is
 evaluated from that same model (a subset's sum is exactly the score with
 `score_parts` set to it). rec = reconstruction error, lat = latent Mahalanobis
 distance, tr = transform cross-entropy. Times per class (train, and scoring the
-10,000 test images).
+10,000 test images), 2 threads, one run at a time. Written to `/tmp/abl` first
+and copied here (the command line says so).
 
 MD
 for f in ablation-mnist ablation-mnist-flip ablation-fashion-mnist ablation-cifar10; do
   if [ -f results/$f.md ]; then
-    echo "#### $(sed -n 's/^# One-class ablation: //p' results/$f.md)"; echo
+    python3 -c "import json; d = json.load(open('results/$f.json'))['provenance']; print('####', d['dataset'] + ':', ', '.join(d['configs']))"; echo
     head_of $f.md; echo; sed -n '/^| config/,$p' results/$f.md; echo
   fi
 done

@@ -48,7 +48,11 @@ def main() -> None:
     ap.add_argument("--configs", nargs="+", default=["plain", "rotate"], choices=sorted(CONFIGS))
     ap.add_argument("--out", default="benchmarks/results")
     ap.add_argument("--name", default=None, help="file name stem (default: ablation-DATASET)")
+    ap.add_argument("--rewrite", type=Path, default=None, help="only re-render the tables of this "
+                    "results .json (and its .md)")
     args = ap.parse_args()
+    if args.rewrite:
+        return rewrite(args.rewrite)
 
     preset = args.preset or ONE_CLASS_PRESET[args.dataset]
     tasks = one_class_tasks(_dataset(args.dataset, args.data), args.classes)
@@ -83,6 +87,20 @@ def main() -> None:
 
 
 def write(args, preset: str, rows: list[dict]) -> None:
+    meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
+            "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs}}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = args.name or f"ablation-{args.dataset}"
+    summary, text = tables(meta, rows)
+    (out / f"{stem}.json").write_text(json.dumps({"provenance": meta, "rows": rows, "summary": summary},
+                                                 indent=1))
+    (out / f"{stem}.md").write_text(text)
+    print(text)
+
+
+def tables(meta: dict, rows: list[dict]) -> tuple[list[dict], str]:
+    """Per-variant summary and the Markdown page of one ablation run."""
     variants = list(dict.fromkeys((r["config"], r["parts"]) for r in rows))
     classes = list(dict.fromkeys(r["normal"] for r in rows))
     lines = ["| config | score parts | " + " | ".join(classes) + " | mean AUROC % | sd over seeds "
@@ -91,30 +109,31 @@ def write(args, preset: str, rows: list[dict]) -> None:
     for config, parts in variants:
         rs = [r for r in rows if (r["config"], r["parts"]) == (config, parts)]
         per_class = [np.mean([r["auroc"] for r in rs if r["normal"] == c]) for c in classes]
-        by_seed = [np.mean([r["auroc"] for r in rs if r["seed"] == s]) for s in args.seeds]
+        by_seed = [np.mean([r["auroc"] for r in rs if r["seed"] == s]) for s in meta["seeds"]]
         entry = {"config": config, "parts": parts, "per_class": dict(zip(classes, per_class)),
-                 "mean": float(np.mean(per_class)), "sd_over_seeds": float(np.std(by_seed)),
+                 "mean": float(np.mean(per_class)),
+                 "sd_over_seeds": float(np.std(by_seed)) if len(by_seed) > 1 else None,
                  "train_seconds": float(np.mean([r["train_seconds"] for r in rs])),
                  "score_seconds": float(np.mean([r["score_seconds"] for r in rs]))}
         summary.append(entry)
         short = "+".join(SHORT[p] for p in parts.split("+"))
+        sd = "one seed" if entry["sd_over_seeds"] is None else f"{100 * entry['sd_over_seeds']:.2f}"
         lines.append(f"| {config} | {short} | " + " | ".join(f"{100 * a:.1f}" for a in per_class)
-                     + f" | **{100 * entry['mean']:.2f}** | {100 * entry['sd_over_seeds']:.2f} "
+                     + f" | **{100 * entry['mean']:.2f}** | {sd} "
                      f"| {entry['train_seconds']:.1f} | {entry['score_seconds']:.1f} |")
-    meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
-            "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs}}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = args.name or f"ablation-{args.dataset}"
-    (out / f"{stem}.json").write_text(json.dumps({"provenance": meta, "rows": rows, "summary": summary},
-                                                 indent=1))
     head = "\n".join(f"- {k}: {v}" for k, v in meta.items())
-    (out / f"{stem}.md").write_text(f"# One-class ablation: {args.dataset}\n\n{head}\n\n"
-                                    "rec = reconstruction error, lat = latent Mahalanobis distance, "
-                                    "tr = transform-prediction cross-entropy; several parts: sum of "
-                                    "parts standardised on validation normals.\n\n"
-                                    + "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    return summary, (f"# One-class ablation: {meta['dataset']}\n\n{head}\n\n"
+                     "rec = reconstruction error, lat = latent Mahalanobis distance, "
+                     "tr = transform-prediction cross-entropy; several parts: sum of "
+                     "parts standardised on validation normals.\n\n" + "\n".join(lines) + "\n")
+
+
+def rewrite(path: Path) -> None:
+    """Re-render FILE.md from FILE.json (the Markdown layout changed, the numbers did not)."""
+    data = json.loads(path.read_text())
+    summary, text = tables(data["provenance"], data["rows"])
+    path.write_text(json.dumps({**data, "summary": summary}, indent=1))
+    path.with_suffix(".md").write_text(text)
 
 
 if __name__ == "__main__":

@@ -26,5 +26,6 @@ case "${1:-all}" in
   all|cifar-ssl) run one-class --dataset cifar10 --models cae --seeds 3 --epochs 10 --model-options "$SSL" \
                    --out $R/one-class-cifar10-ssl ;;&
   all|caltech-ssl) run caltech-airplanes --models cae --seeds 3 --model-options "$SSL" \
-                     --out $R/caltech-airplanes-ssl ;;
+                     --out $R/caltech-airplanes-ssl ;;&
+  all|paper-cifar-ssl) run paper-cifar --models cae --seeds 3 --model-options "$SSL" --out $R/paper-cifar-ssl ;;
 esac
