@@ -118,3 +118,15 @@ def test_hflip_augmentation_mirrors_only_in_training():
     assert torch.equal(seen[1], x)
     with pytest.raises(InputError, match="vectors"):
         build_model("dense_ae", (20,), {"arch": "dense", "augment": "hflip"})
+
+
+@pytest.mark.parametrize("family", ["conv_ae", "vae", "beta_vae", "aae", "dae"])
+def test_every_family_trains_its_transform_head(family):
+    torch.manual_seed(0)
+    model = build_model(family, (1, 8, 8), {**OPTIONS, "transforms": "rotate"})
+    before = model.transform_head.weight.detach().clone()
+    optimizers = model.configure_optimizers(1e-2)
+    model.train()
+    for _ in range(3):
+        model.training_step(torch.rand(16, 1, 8, 8), optimizers)
+    assert not torch.equal(before, model.transform_head.weight)

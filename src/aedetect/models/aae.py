@@ -49,7 +49,8 @@ class AAE(Autoencoder):
                                     nn.Linear(config.critic_hidden, 1))
 
     def _autoencoder_parameters(self):
-        return itertools.chain(self.body.parameters(), self.head.parameters(), self.decoder.parameters())
+        """Encoder, decoder and the transform head, if any (all but the critic)."""
+        return (p for name, p in self.named_parameters() if not name.startswith("critic."))
 
     def configure_optimizers(self, learning_rate: float) -> list[torch.optim.Optimizer]:
         return [

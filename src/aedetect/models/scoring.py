@@ -8,7 +8,8 @@ transform per image; the loss adds ``transform_weight`` times its
 cross-entropy. Images the network has not learned are harder to orient.
 
 ``augment="hflip"`` mirrors a random half of each training batch: for natural
-images (CIFAR-10, Caltech-101), where a mirrored normal image is still normal.
+images (CIFAR-10, Caltech-101), where a mirrored normal image is still normal
+(not measured in ``benchmarks/`` yet).
 
 ``score_parts`` chooses what the anomaly score adds up, each part higher = more anomalous:
 
