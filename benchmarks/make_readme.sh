@@ -126,7 +126,8 @@ run's seed 0 (98.04) differs from the ablation's (97.90) because one thread
 sums floats in another order than two. On the paper's dog-normal CIFAR-10
 protocol the same options raise the CAE's mean from 0.564 to 0.674 (paper's
 best 0.618), above the paper in six of nine classes but below it on deer,
-frog and horse, the animals closest to dogs. Not reached: the targets of 99 (MNIST),
+frog and horse, the animals closest to dogs; on Caltech-101 airplanes
+(held out) from 0.922 to 0.970 (target 0.98). Not reached: the targets of 99 (MNIST),
 95 (Fashion-MNIST) and 80 (CIFAR-10); Shirt (83), MNIST's 8 (94) and CIFAR's
 cat (59) are the weak classes.
 
@@ -140,7 +141,9 @@ done
 for pair in paper-cifar:paper-cifar-ssl caltech-airplanes:caltech-ssl; do  # shown once measured
   if [ -f "results/${pair%%:*}-ssl/results.md" ]; then
     echo "### ${pair%%:*}, recommended score options"; echo
-    head_of ${pair%%:*}-ssl/results.md; echo; tables ${pair%%:*}-ssl/results.md "${pair##*:}"; echo
+    head_of ${pair%%:*}-ssl/results.md; echo
+    [ "${pair%%:*}" = caltech-airplanes ] && echo "**The F1 / accuracy at 0.02 columns and the threshold sweep of this table do not apply**: the score here is a sum of standardised parts, not a mean squared error, so 0.02 lies inside the normal range and flags nearly everything. (Runs after this one leave them out.) The calibrated F1 uses the validation-normal threshold and does apply." && echo
+    tables ${pair%%:*}-ssl/results.md "${pair##*:}"; echo
   fi
 done
 cat <<'MD'

@@ -115,3 +115,10 @@ def test_one_class_with_score_options(tmp_path):
     bad = CliRunner().invoke(app, ["benchmark", "one-class", "--data", str(real_data("")), "--out",
                                    str(tmp_path / "bad"), "--model-options", "{transforms"])
     assert bad.exit_code == 2 and "not valid JSON" in bad.output and not (tmp_path / "bad").exists()
+
+
+def test_fixed_thresholds_are_left_out_for_a_sum_of_standardised_parts(tmp_path):
+    options = {"score_parts": ["reconstruction", "latent"]}
+    results, md = run_quick("caltech-airplanes", tmp_path, "--model-options", json.dumps(options))
+    assert all("f1_at_0.02" not in r and "sweep" not in r for r in results["rows"])
+    assert "threshold sweep" not in md

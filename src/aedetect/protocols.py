@@ -233,10 +233,13 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
                            "train_seconds": seconds, "n_train": len(task.X_train),
                            "n_normal": m["n_normal"], "n_anomalous": m["n_anomalous"],
                            "collapsed": bool(det.history_.get("collapsed", False))}
-                    for t in () if model.startswith("pyod-") else fixed_thresholds:
+                    # fixed thresholds are in MSE units: not for PyOD or a sum of standardised parts
+                    fixed = (fixed_thresholds if getattr(getattr(det, "model_", None), "parts", ())
+                             == ("reconstruction",) else ())
+                    for t in fixed:
                         fixed = evaluate_scores(y, scores[index], t)
                         row[f"f1_at_{t:g}"], row[f"accuracy_at_{t:g}"] = fixed["f1"], fixed["accuracy"]
-                    if fixed_thresholds and not model.startswith("pyod-"):
+                    if fixed:
                         row["sweep"] = threshold_sweep(y, scores[index], SWEEP)
                     rows.append(row)
                 if on_run:
