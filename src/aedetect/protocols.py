@@ -224,6 +224,8 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
                     det.fit(task.X_train)
                     seconds = time.perf_counter() - start
                 scores = det.reconstruction_error(task.X_test)
+                # fixed thresholds are in MSE units: not for PyOD or a sum of standardised parts
+                mse_units = not model.startswith("pyod-") and det.model_.parts == ("reconstruction",)
                 for test, (index, y) in task.tests.items():
                     m = evaluate_scores(y, scores[index], det.threshold_)
                     row = {"protocol": protocol, "dataset": dataset, "model": model, "seed": seed,
@@ -233,13 +235,10 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
                            "train_seconds": seconds, "n_train": len(task.X_train),
                            "n_normal": m["n_normal"], "n_anomalous": m["n_anomalous"],
                            "collapsed": bool(det.history_.get("collapsed", False))}
-                    # fixed thresholds are in MSE units: not for PyOD or a sum of standardised parts
-                    fixed = (fixed_thresholds if getattr(getattr(det, "model_", None), "parts", ())
-                             == ("reconstruction",) else ())
-                    for t in fixed:
-                        fixed = evaluate_scores(y, scores[index], t)
-                        row[f"f1_at_{t:g}"], row[f"accuracy_at_{t:g}"] = fixed["f1"], fixed["accuracy"]
-                    if fixed:
+                    if fixed_thresholds and mse_units:
+                        for t in fixed_thresholds:
+                            at = evaluate_scores(y, scores[index], t)
+                            row[f"f1_at_{t:g}"], row[f"accuracy_at_{t:g}"] = at["f1"], at["accuracy"]
                         row["sweep"] = threshold_sweep(y, scores[index], SWEEP)
                     rows.append(row)
                 if on_run:
