@@ -29,6 +29,8 @@ CONFIGS = {  # name -> model options merged into the preset's
     "plain": {"score_parts": ["reconstruction", "latent"]},
     "rotate": {"transforms": "rotate", "score_parts": ALL_PARTS},
     "rotate_flip": {"transforms": "rotate_flip", "score_parts": ALL_PARTS},
+    "geom": {"transforms": "geom", "score_parts": ALL_PARTS},
+    "geom_x4": {"transforms": "geom", "transform_draws": 4, "score_parts": ALL_PARTS},
 }
 SHORT = {"reconstruction": "rec", "latent": "lat", "transform": "tr"}
 

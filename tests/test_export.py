@@ -27,7 +27,7 @@ def onnx_scores(path, X) -> np.ndarray:
     ("vae", {"hidden": [8], "latent": 3}, np.random.default_rng(0).normal(5, 2, (120, 6))),  # float vectors
     ("aae", {"arch": "conv", "channels": [4], "latent": 4},
      np.random.default_rng(1).integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)),    # RGB, channels last
-    ("conv_ae", {"channels": [8], "latent": 4, "transforms": "rotate_flip",         # combined score parts
+    ("conv_ae", {"channels": [8], "latent": 4, "transforms": "geom",                # combined score parts
                  "score_parts": ["reconstruction", "latent", "transform"]}, blobs(120)),
 ])
 def test_onnx_scores_match(tmp_path, model, options, X):

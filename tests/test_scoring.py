@@ -39,6 +39,37 @@ def test_transforms_are_quarter_turns_then_flips():
         assert torch.equal(out[i:i + 1], transform(x, k))
 
 
+def test_geom_set_adds_shifts_by_a_quarter_side_with_reflected_borders():
+    x = torch.arange(64.0).reshape(1, 1, 8, 8)
+    for k in range(8):  # the first 8 of the 72 are rotate_flip's
+        assert torch.equal(transform(x, k), torch.rot90(x.flip(3) if k >= 4 else x, k % 4, (2, 3)))
+    right = transform(x, 8)  # SHIFTS[1] = (0, 1): content moves 2 columns right, mirror fills the left
+    assert torch.equal(right[..., 2:], x[..., :6])
+    assert torch.equal(right[..., :2], x[..., [2, 1]])
+    up = transform(x, 6 * 8)  # SHIFTS[6] = (-1, 0): content moves 2 rows up
+    assert torch.equal(up[..., :6, :], x[..., 2:, :])
+    assert torch.equal(transform(x, 8 * 8 + 5), torch.rot90(transform(x, 8 * 8).flip(3), 1, (2, 3)))
+    outs = torch.cat([transform(x, k) for k in range(72)]).flatten(1)
+    assert len(torch.unique(outs, dim=0)) == 72  # all distinct on an image without symmetry
+    ks = torch.randint(72, (50,), generator=torch.Generator().manual_seed(0))
+    batch = torch.rand(50, 3, 12, 12)
+    expected = torch.cat([transform(batch[i:i + 1], int(k)) for i, k in enumerate(ks)])
+    assert torch.equal(transform_batch(batch, ks, 72), expected)
+
+
+def test_transform_draws_repeat_each_image_with_fresh_transforms():
+    torch.manual_seed(0)
+    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "geom", "transform_draws": 3})
+    assert model.transform_head.out_features == 72
+    seen = []
+    model.body.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    model.train()
+    model.transform_loss(torch.rand(10, 1, 8, 8))
+    assert seen[0].shape == (30, 1, 8, 8)
+    with pytest.raises(InputError, match="transform_draws"):
+        build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "geom", "transform_draws": 0})
+
+
 def test_transform_head_learns_the_orientation_of_normal_images():
     X = oriented(300)
     det = AutoencoderDetector(model="conv_ae", epochs=15, batch_size=32, random_state=0, verbose=0,

@@ -84,9 +84,10 @@ class Autoencoder(nn.Module):
         return loss
 
     def transform_loss(self, x: torch.Tensor) -> torch.Tensor:
-        """Training: one random transform per image; evaluation: the mean over all transforms."""
+        """Training: ``transform_draws`` random transforms per image; evaluation: the mean over all."""
         if not self.training:
             return self.transform_nll(x).mean()
+        x = x.repeat(self.config.transform_draws, *([1] * (x.dim() - 1)))  # (draws * B, C, H, W)
         ks = torch.randint(self.n_transforms, (len(x),), device=x.device)
         return F.cross_entropy(self.transform_head(self.body(transform_batch(x, ks, self.n_transforms))), ks)
 

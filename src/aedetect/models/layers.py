@@ -40,7 +40,8 @@ class ArchConfig:
     loss: str = "mse"  # training reconstruction loss: "mse" or "bce" (scores are always MSE)
     # beyond reconstruction error, see aedetect.models.scoring
     augment: str | None = None  # "hflip": training images mirrored at random (natural images)
-    transforms: str | None = None  # None, "rotate" or "rotate_flip": self-supervised transform head
+    transforms: str | None = None  # None, "rotate", "rotate_flip" or "geom": self-supervised transform head
+    transform_draws: int = 1  # random transforms per image in each training batch
     transform_weight: float = 1.0  # weight of the transform head's cross-entropy in the loss
     score_parts: tuple[str, ...] = ("reconstruction",)  # summed, standardised: + "latent", "transform"
 

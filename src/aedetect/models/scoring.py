@@ -1,11 +1,14 @@
 """Anomaly scores beyond the reconstruction error, as model options any family takes.
 
-``transforms="rotate"`` (or ``"rotate_flip"``) adds a self-supervised task: a
-linear head on the encoder's features learns which of 4 rotations (8 with a
-horizontal flip) was applied to a normal image, as in Golan & El-Yaniv's
-geometric-transformation detector. Each training batch gets one random
-transform per image; the loss adds ``transform_weight`` times its
-cross-entropy. Images the network has not learned are harder to orient.
+``transforms="rotate"`` (or ``"rotate_flip"``, or ``"geom"``) adds a
+self-supervised task: a linear head on the encoder's features learns which of 4
+rotations (8 with a horizontal flip; 72 with a flip and shifts by a quarter of
+the image side, up, down, left and right, with reflected borders: Golan &
+El-Yaniv's set) was applied to a normal image, as in their
+geometric-transformation detector. Each training batch gets
+``transform_draws`` random transforms per image (default 1); the loss adds
+``transform_weight`` times their cross-entropy. Images the network has not
+learned are harder to orient.
 
 ``augment="hflip"`` mirrors a random half of each training batch: for natural
 images (CIFAR-10, Caltech-101), where a mirrored normal image is still normal
@@ -27,10 +30,13 @@ standardised parts are summed: no anomaly is ever needed to weigh them.
 from __future__ import annotations
 
 import torch
+from torch.nn import functional as F
 
 from aedetect.errors import InputError
 
-TRANSFORMS = {"rotate": 4, "rotate_flip": 8}
+TRANSFORMS = {"rotate": 4, "rotate_flip": 8, "geom": 72}  # each set starts with the one before
+# (rows, columns) shifts of transform k // 8, in quarters of the image side
+SHIFTS = ((0, 0), (0, 1), (0, -1), (1, 0), (1, 1), (1, -1), (-1, 0), (-1, 1), (-1, -1))
 PARTS = ("reconstruction", "latent", "transform")
 
 
@@ -54,6 +60,9 @@ def check_scoring(config, input_shape: tuple[int, ...]) -> None:
     if "transform" in parts and config.transforms is None:
         raise InputError("score part 'transform' needs a transform head: add model option "
                          "transforms='rotate'")
+    draws = config.transform_draws
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 256:
+        raise InputError(f"transform_draws must be a whole number from 1 to 256; got {draws!r}")
     if not config.transform_weight >= 0:
         raise InputError(f"transform_weight must be >= 0; got {config.transform_weight!r}")
 
@@ -62,18 +71,38 @@ def n_transforms(config) -> int:
     return TRANSFORMS.get(config.transforms, 0)
 
 
+def _shift(x: torch.Tensor, j: int) -> torch.Tensor:
+    """(B, C, H, W) square images moved by ``SHIFTS[j]`` quarter sides, reflected at the borders."""
+    dy, dx = SHIFTS[j]
+    side = x.shape[-1]
+    s = max(1, min(side // 4, side - 1))  # reflection needs s < side
+    padded = F.pad(x, (s, s, s, s), mode="reflect")
+    return padded[..., s - dy * s: s - dy * s + side, s - dx * s: s - dx * s + side]
+
+
 def transform(x: torch.Tensor, k: int) -> torch.Tensor:
-    """Transform k of (B, C, H, W) images: rotation by k % 4 quarter turns, flipped for k >= 4."""
-    if k >= 4:
+    """Transform k of (B, C, H, W) square images: shifted by ``SHIFTS[k // 8]`` quarter sides,
+    mirrored left-right when (k // 4) is odd, then turned k % 4 quarter turns."""
+    if k // 8:
+        x = _shift(x, k // 8)
+    if (k // 4) % 2:
         x = x.flip(3)
     return torch.rot90(x, k % 4, dims=(2, 3)) if k % 4 else x
 
 
 def transform_batch(x: torch.Tensor, ks: torch.Tensor, n: int) -> torch.Tensor:
-    """Image i transformed by ks[i]."""
+    """Image i transformed by ks[i], as :func:`transform` does it (one step at a time for all
+    images that share it: at most 8 shifts, 1 flip and 3 turns whatever ``n`` is)."""
     out = x.clone()
-    for k in range(1, n):
-        chosen = ks == k
+    for j in range(1, (n + 7) // 8):
+        chosen = ks // 8 == j
         if chosen.any():
-            out[chosen] = transform(x[chosen], k)
+            out[chosen] = _shift(out[chosen], j)
+    chosen = (ks // 4) % 2 == 1
+    if chosen.any():
+        out[chosen] = out[chosen].flip(3)
+    for r in range(1, 4):
+        chosen = ks % 4 == r
+        if chosen.any():
+            out[chosen] = torch.rot90(out[chosen], r, dims=(2, 3))
     return out
