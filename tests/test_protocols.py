@@ -122,3 +122,29 @@ def test_fixed_thresholds_are_left_out_for_a_sum_of_standardised_parts(tmp_path)
     results, md = run_quick("caltech-airplanes", tmp_path, "--model-options", json.dumps(options))
     assert all("f1_at_0.02" not in r and "sweep" not in r for r in results["rows"])
     assert "threshold sweep" not in md
+
+
+def test_parallel_jobs_give_the_rows_of_one_job():
+    import torch
+
+    from aedetect.protocols import Task, run_tasks
+    from tests.conftest import blobs
+
+    X_test = np.concatenate([blobs(20, 16, seed=1), blobs(20, 16, anomalous=True, seed=2)])
+    y = np.r_[np.zeros(20, int), np.ones(20, int)]
+    tasks = [Task(f"t{k}", blobs(60, 16, seed=10 + k), X_test, {"all": (np.arange(40), y)}) for k in range(2)]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one job and each of the two workers then sum floats alike
+    try:
+        settings = {"preset": "homework-conv", "epochs": 2}
+        seen = []
+        one = run_tasks("one-class", tasks, ["cae"], [0, 1], **settings)
+        two = run_tasks("one-class", tasks, ["cae"], [0, 1], jobs=2, **settings,
+                        on_run=lambda t, m, s: seen.append((t, m, s)))
+    finally:
+        torch.set_num_threads(threads)
+    assert sorted(seen) == [(t, "cae", s) for t in ("t0", "t1") for s in (0, 1)]
+    assert [(r["normal"], r["seed"]) for r in two] == [(r["normal"], r["seed"]) for r in one]
+    for a, b in zip(one, two):
+        assert a["auroc"] == pytest.approx(b["auroc"], abs=1e-9)
+        assert a["threshold"] == pytest.approx(b["threshold"])

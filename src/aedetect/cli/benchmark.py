@@ -3,6 +3,7 @@ and report.html."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -29,6 +30,8 @@ def benchmark(
     model_options: str = typer.Option(None, help="JSON merged into the preset's model options, e.g. "
                                       "'{\"transforms\": \"rotate\", \"score_parts\": "
                                       "[\"reconstruction\", \"transform\"]}' (see benchmarks/README.md)."),
+    jobs: int = typer.Option(1, min=1, help="Models trained at a time, each in its own process with "
+                             "an equal share of the CPU threads (same rows as one job)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Train and test every model and seed on the protocol's splits; compare with published numbers."""
@@ -53,13 +56,15 @@ def benchmark(
         options = parse_json_option("--model-options", model_options)
         meta = {**provenance(list(range(seeds))), "protocol": protocol, "data": f"{name} at {data}",
                 "preset": preset, "epochs": epochs or "preset", "limit": limit,
-                "model_options": options or {}}
+                "model_options": options or {}, "jobs": jobs}
+        start = time.perf_counter()
         with progress_bar(0 if quiet else 1) as bar:
             task = bar.add_task(f"{protocol}", total=len(tasks) * len(names) * seeds, info="")
             fixed = (0.02,) if protocol == "caltech-airplanes" else ()
             rows = run_tasks(protocol, tasks, names, list(range(seeds)), preset=preset, epochs=epochs,
-                             dataset=name, fixed_thresholds=fixed, model_options=options,
+                             dataset=name, fixed_thresholds=fixed, model_options=options, jobs=jobs,
                              on_run=lambda t, m, s: bar.update(task, advance=1, info=f"{t} {m} seed {s}"))
+        meta["wall_seconds"] = round(time.perf_counter() - start, 1)  # training and scoring, all runs
         summary = summarise(rows)
         tables = result_tables(protocol, summary, name)
         text = markdown(tables)
