@@ -147,6 +147,48 @@ for pair in paper-cifar:paper-cifar-ssl caltech-airplanes:caltech-ssl; do  # sho
   fi
 done
 cat <<'MD'
+### 72 transforms (`geom`) and 4 draws per image
+
+Golan & El-Yaniv's transformation set (`transforms="geom"`): the 8 of
+`rotate_flip`, each also shifted by a quarter of the image side in the 8
+directions (reflected borders), 72 in all; with `transform_draws=4` every
+training image is shown under 4 random transforms per batch (with one draw and
+10 epochs an image meets about 10 of the 72). Taken from their paper, not
+tuned here.
+
+How it was chosen, without test labels of the data sets it is reported on:
+the rule of the section above, fixed before this run: the best row of the
+one-class protocol on **MNIST, seed 0**, among `rotate_flip` (97.90 with 2
+threads, 98.04 with 1 in the 3-seed run) and `geom` with 4 draws. `geom`
+with 4 draws and all three parts got 98.32, so it became the recommended
+configuration; Fashion-MNIST and CIFAR-10 only show what it does elsewhere.
+`geom` with one draw was measured on CIFAR-10 only (on MNIST its GPU run was
+cut off after 4 classes and is not reported).
+
+Where each number comes from (every table's header says):
+- MNIST and Fashion-MNIST ablations (seed 0): this 2-core CPU, the two runs
+  side by side, one core each (torch_threads 1).
+- CIFAR-10 ablations (seed 0, `geom` and `geom` x4) and paper-cifar with
+  `geom` (one draw, 3 seeds): an NVIDIA H200 lent for one session, three runs
+  sharing the GPU, on a byte-identical copy of `cifar10-jpeg` unpacked to
+  `/tmp/data` (the runs' `--data`). Scores on a GPU differ from the CPU's in
+  the last digits (other float kernels), so a CPU rerun gives close, not equal,
+  numbers. The GPU barely speeds these tiny networks up (24 s per class of
+  CIFAR-10 for 10 epochs, while sharing it with two other runs): their
+  kernels are too small to fill it.
+- one-class CIFAR-10 with `geom` x4, 3 seeds: this CPU, `--jobs 2` (two models
+  at a time, one core each); `wall_seconds` in its header is the whole run.
+
+MD
+for f in one-class-cifar10-geom4 paper-cifar-geom paper-cifar-geom4; do
+  if [ -f "results/$f/results.md" ]; then
+    echo "#### ${f}"; echo
+    head_of $f/results.md; grep -E '^- (jobs|wall_seconds):' "results/$f/results.md" || true; echo
+    tables $f/results.md "${f}"; echo
+    [ "${f#one-class}" != "$f" ] && seed_means $f/results.json && echo
+  fi
+done
+cat <<'MD'
 ### Ablation (seed 0): each part's gain, same models
 
 `python benchmarks/one_class_ablation.py --dataset DATASET --seeds 0 --configs ...`.
@@ -154,11 +196,13 @@ One model per configuration and class; every subset of its score parts is
 evaluated from that same model (a subset's sum is exactly the score with
 `score_parts` set to it). rec = reconstruction error, lat = latent Mahalanobis
 distance, tr = transform cross-entropy. Times per class (train, and scoring the
-10,000 test images), 2 threads, one run at a time. Written to `/tmp/abl` first
-and copied here (the command line says so).
+10,000 test images); the `plain`, `rotate` and `rotate_flip` runs used 2
+threads, one run at a time, and were written to `/tmp/abl` first and copied
+here (the command line says so); the `geom` runs are described above.
 
 MD
-for f in ablation-mnist ablation-mnist-flip ablation-fashion-mnist ablation-cifar10; do
+for f in ablation-mnist ablation-mnist-flip ablation-mnist-geom ablation-fashion-mnist ablation-fashion-mnist-geom \
+         ablation-cifar10 ablation-cifar10-geom ablation-cifar10-geom4; do
   if [ -f results/$f.md ]; then
     python3 -c "import json; d = json.load(open('results/$f.json'))['provenance']; print('####', d['dataset'] + ':', ', '.join(d['configs']))"; echo
     head_of $f.md; echo; sed -n '/^| config/,$p' results/$f.md; echo

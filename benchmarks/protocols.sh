@@ -8,6 +8,7 @@ DATA=${AEDETECT_DATA:-../shared/data}
 R=benchmarks/results
 run() { .venv/bin/aedetect benchmark "$@" --data "$DATA" --quiet; }
 SSL='{"transforms": "rotate_flip", "score_parts": ["reconstruction", "latent", "transform"]}'
+GEOM4='{"transforms": "geom", "transform_draws": 4, "score_parts": ["reconstruction", "latent", "transform"]}'
 case "${1:-all}" in
   all|paper-mnist) run paper-mnist --models cae,vae,aae --seeds 3 --pyod --out $R/paper-mnist ;;&
   all|caltech) run caltech-airplanes --models cae --seeds 3 --pyod --out $R/caltech-airplanes ;;&
@@ -27,5 +28,11 @@ case "${1:-all}" in
                    --out $R/one-class-cifar10-ssl ;;&
   all|caltech-ssl) run caltech-airplanes --models cae --seeds 3 --model-options "$SSL" \
                      --out $R/caltech-airplanes-ssl ;;&
-  all|paper-cifar-ssl) run paper-cifar --models cae --seeds 3 --model-options "$SSL" --out $R/paper-cifar-ssl ;;
+  all|paper-cifar-ssl) run paper-cifar --models cae --seeds 3 --model-options "$SSL" --out $R/paper-cifar-ssl ;;&
+  # Golan & El-Yaniv's 72 transforms, 4 draws per image (chosen on MNIST seed 0: one_class_ablation.py),
+  # two models at a time on the 2 cores
+  all|cifar-geom) run one-class --dataset cifar10 --models cae --seeds 3 --epochs 10 --model-options "$GEOM4" \
+                    --jobs 2 --out $R/one-class-cifar10-geom4 ;;&
+  all|paper-cifar-geom) run paper-cifar --models cae --seeds 3 --model-options "$GEOM4" --jobs 2 \
+                          --out $R/paper-cifar-geom4 ;;
 esac
