@@ -126,6 +126,7 @@ def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     ((1, 8, 8), {"score_parts": ["reconstruction", "density"]}, "distinct parts"),
     ((1, 8, 8), {"score_parts": []}, "distinct parts"),
     ((1, 8, 8), {"transforms": "shear"}, "transforms must be"),
+    ((1, 3, 3), {"transforms": "geom"}, "too small"),
     ((1, 8, 8), {"augment": "crop"}, "augment must be"),
 ])
 def test_impossible_score_options_are_refused(shape, options, message):

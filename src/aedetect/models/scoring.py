@@ -3,7 +3,7 @@
 ``transforms="rotate"`` (or ``"rotate_flip"``, or ``"geom"``) adds a
 self-supervised task: a linear head on the encoder's features learns which of 4
 rotations (8 with a horizontal flip; 72 with a flip and shifts by a quarter of
-the image side, up, down, left and right, with reflected borders: Golan &
+the image side in the 8 directions, with reflected borders: Golan &
 El-Yaniv's set) was applied to a normal image, as in their
 geometric-transformation detector. Each training batch gets
 ``transform_draws`` random transforms per image (default 1); the loss adds
@@ -57,6 +57,9 @@ def check_scoring(config, input_shape: tuple[int, ...]) -> None:
         if len(input_shape) != 3 or input_shape[1] != input_shape[2]:
             raise InputError(f"transforms={config.transforms!r} rotates square images; samples of "
                              f"shape {tuple(input_shape)} are not: leave transforms=None")
+        if config.transforms == "geom" and input_shape[1] < 4:
+            raise InputError(f"transforms='geom' shifts images by a quarter of their side; samples of "
+                             f"shape {tuple(input_shape)} are too small: use transforms='rotate_flip'")
     if "transform" in parts and config.transforms is None:
         raise InputError("score part 'transform' needs a transform head: add model option "
                          "transforms='rotate'")
