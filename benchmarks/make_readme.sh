@@ -167,7 +167,8 @@ cut off after 4 classes and is not reported).
 
 Where each number comes from (every table's header says):
 - MNIST and Fashion-MNIST ablations (seed 0): this 2-core CPU, the two runs
-  side by side, one core each (torch_threads 1).
+  side by side, one core each (torch_threads 1); a low-priority test run
+  shared the cores for part of them, so their times are upper bounds.
 - CIFAR-10 ablations (seed 0, `geom` and `geom` x4) and paper-cifar with
   `geom` (one draw, 3 seeds): an NVIDIA H200 lent for one session, three runs
   sharing the GPU, on a byte-identical copy of `cifar10-jpeg` unpacked to
