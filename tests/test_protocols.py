@@ -82,8 +82,11 @@ def test_paper_protocols_on_a_tiny_subset(protocol, tmp_path):
 
 
 def test_one_class_on_a_tiny_subset(tmp_path):
-    results, md = run_quick("one-class", tmp_path / "mnist", "--dataset", "mnist", "--classes", "0,1")
-    assert [r["normal"] for r in results["rows"]] == ["0", "1"]
+    results, md = run_quick("one-class", tmp_path / "mnist", "--dataset", "mnist", "--classes", "0,1",
+                            "--jobs", "2")
+    assert [r["normal"] for r in results["rows"]] == ["0", "1"]  # in order, though trained side by side
+    assert results["provenance"]["jobs"] == 2 and results["provenance"]["threads_per_job"] >= 1
+    assert results["provenance"]["wall_seconds"] > 0
     assert all(r["n_normal"] == 20 and r["n_anomalous"] == 180 for r in results["rows"])
     assert "GEOM" in md
 

@@ -229,9 +229,7 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        import torch
-
-        threads = max(1, torch.get_num_threads() // jobs)
+        threads = threads_per_job(jobs)
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_run_unit, task, model, seed, threads=threads, **settings): i
                        for i, (task, model, seed) in enumerate(units)}
@@ -245,6 +243,13 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     return [row for rows in results for row in rows]
+
+
+def threads_per_job(jobs: int) -> int:
+    """Torch threads each of ``jobs`` parallel runs gets: an equal share of this process's."""
+    import torch
+
+    return max(1, torch.get_num_threads() // jobs)
 
 
 def _run_unit(task: Task, model: str, seed: int, *, protocol: str, preset: str, epochs: int | None,

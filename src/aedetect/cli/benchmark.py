@@ -39,7 +39,7 @@ def benchmark(
     from rich.markdown import Markdown
 
     from aedetect.files import write_json, write_text
-    from aedetect.protocols import protocol_tasks, provenance, run_tasks, summarise
+    from aedetect.protocols import protocol_tasks, provenance, run_tasks, summarise, threads_per_job
     from aedetect.report.benchmark_report import benchmark_report, markdown, result_tables
     from aedetect.training import progress_bar
 
@@ -57,6 +57,8 @@ def benchmark(
         meta = {**provenance(list(range(seeds))), "protocol": protocol, "data": f"{name} at {data}",
                 "preset": preset, "epochs": epochs or "preset", "limit": limit,
                 "model_options": options or {}, "jobs": jobs}
+        if jobs > 1:
+            meta["threads_per_job"] = threads_per_job(jobs)
         start = time.perf_counter()
         with progress_bar(0 if quiet else 1) as bar:
             task = bar.add_task(f"{protocol}", total=len(tasks) * len(names) * seeds, info="")
