@@ -78,7 +78,7 @@ def _shift(x: torch.Tensor, j: int) -> torch.Tensor:
     """(B, C, H, W) square images moved by ``SHIFTS[j]`` quarter sides, reflected at the borders."""
     dy, dx = SHIFTS[j]
     side = x.shape[-1]
-    s = max(1, min(side // 4, side - 1))  # reflection needs s < side
+    s = side // 4  # 1 <= s < side: check_scoring refuses geom on images under 4x4
     padded = F.pad(x, (s, s, s, s), mode="reflect")
     return padded[..., s - dy * s: s - dy * s + side, s - dx * s: s - dx * s + side]
 
