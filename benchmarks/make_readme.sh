@@ -16,7 +16,7 @@ for m in dict.fromkeys(r["model"] for r in rows):
 PY
   true
 }
-head_of() { [ -f "results/$1" ] && grep -E '^- (command|date|machine|torch_threads|seeds):' "results/$1" || true; }
+head_of() { [ -f "results/$1" ] && grep -E '^- (command|code|date|machine|torch_threads|seeds):' "results/$1" || true; }
 {
 cat <<'MD'
 # Benchmarks

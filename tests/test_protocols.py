@@ -79,6 +79,7 @@ def test_paper_protocols_on_a_tiny_subset(protocol, tmp_path):
     first = next(iter(published))
     assert " / ".join(f"{v:.4f}" for v in published[first]) in md
     assert results["provenance"]["seeds"] == [0] and "machine" in results["provenance"]
+    assert results["provenance"]["code"]  # the git commit it ran from, or "unknown"
 
 
 def test_one_class_on_a_tiny_subset(tmp_path):

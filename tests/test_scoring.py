@@ -5,6 +5,7 @@ import pytest
 import torch
 from sklearn.covariance import LedoitWolf
 from sklearn.metrics import roc_auc_score
+from torch.nn import functional as F
 
 from aedetect import AutoencoderDetector
 from aedetect.data.splits import train_validation_split
@@ -68,6 +69,23 @@ def test_transform_draws_repeat_each_image_with_fresh_transforms():
     assert seen[0].shape == (30, 1, 8, 8)
     with pytest.raises(InputError, match="transform_draws"):
         build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "geom", "transform_draws": 0})
+
+
+def test_validation_transform_loss_is_fixed_transforms_at_the_cost_of_a_training_batch():
+    torch.manual_seed(0)
+    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "geom", "transform_draws": 2})
+    model.eval()
+    x = torch.rand(40, 1, 8, 8)
+    seen = []
+    hook = model.body.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    loss = model.transform_loss(x)
+    hook.remove()
+    assert len(seen) == 1 and seen[0].shape == (80, 1, 8, 8)  # one pass, not 72 per image
+    copies = x.repeat(2, 1, 1, 1)
+    ks = torch.arange(80) % 72
+    expected = F.cross_entropy(model.transform_head(model.body(transform_batch(copies, ks, 72))), ks)
+    assert torch.allclose(loss, expected)
+    assert torch.equal(model.transform_loss(x), loss)  # the same every epoch
 
 
 def test_transform_head_learns_the_orientation_of_normal_images():

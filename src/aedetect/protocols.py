@@ -348,4 +348,17 @@ def provenance(seeds: list[int], command: list[str] | None = None) -> dict:
                    f"torch {torch.__version__}{gpu}",
         "torch_threads": torch.get_num_threads(),
         "seeds": list(seeds),
+        "code": _code_version(),
     }
+
+
+def _code_version() -> str:
+    """``git describe --always --dirty`` of the checkout aedetect runs from; "unknown" outside one."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"

@@ -84,11 +84,15 @@ class Autoencoder(nn.Module):
         return loss
 
     def transform_loss(self, x: torch.Tensor) -> torch.Tensor:
-        """Training: ``transform_draws`` random transforms per image; evaluation: the mean over all."""
-        if not self.training:
-            return self.transform_nll(x).mean()
+        """Cross-entropy of ``transform_draws`` transforms per image: random ones in training; in
+        evaluation (the validation loss) fixed ones, transform ``i % n`` for copy ``i`` of the
+        repeated batch, so that every epoch is judged on the same images and transforms at the cost
+        of a training batch (not all n transforms of every image)."""
         x = x.repeat(self.config.transform_draws, *([1] * (x.dim() - 1)))  # (draws * B, C, H, W)
-        ks = torch.randint(self.n_transforms, (len(x),), device=x.device)
+        if self.training:
+            ks = torch.randint(self.n_transforms, (len(x),), device=x.device)
+        else:
+            ks = torch.arange(len(x), device=x.device) % self.n_transforms
         return F.cross_entropy(self.transform_head(self.body(transform_batch(x, ks, self.n_transforms))), ks)
 
     def transform_nll(self, x: torch.Tensor) -> torch.Tensor:
