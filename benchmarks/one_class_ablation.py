@@ -57,6 +57,8 @@ def main() -> None:
         return rewrite(args.rewrite)
 
     preset = args.preset or ONE_CLASS_PRESET[args.dataset]
+    meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
+            "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs}}
     tasks = one_class_tasks(_dataset(args.dataset, args.data), args.classes)
     rows = []
     for task in tasks:
@@ -78,19 +80,19 @@ def main() -> None:
                     rows.append({"normal": task.name, "config": config, "parts": "+".join(subset),
                                  "seed": seed, "auroc": float(roc_auc_score(y, s)),
                                  "train_seconds": train_s, "score_seconds": score_s,
-                                 "n_test": len(index)})
+                                 "n_test": len(index), "best_epoch": det.history_["best_epoch"],
+                                 "val_loss": det.history_["val_loss"]})
                 best = max((r for r in rows[-len(subsets(names)):]), key=lambda r: r["auroc"])
                 print(f"{task.name:>12} {config:>11} seed {seed}: {train_s:5.1f}s train, "
                       f"{score_s:4.1f}s score; " + ", ".join(
                           f"{r['parts'].replace('reconstruction', 'rec')} {r['auroc']:.4f}"
                           for r in rows[-len(subsets(names)):]) + f" (best {best['parts']})",
                       flush=True)
-    write(args, preset, rows)
+    write(args, meta, rows)
 
 
-def write(args, preset: str, rows: list[dict]) -> None:
-    meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
-            "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs}}
+def write(args, meta: dict, rows: list[dict]) -> None:
+    """The results of a run whose provenance (taken at its start: date, code) is ``meta``."""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.name or f"ablation-{args.dataset}"
@@ -106,7 +108,7 @@ def tables(meta: dict, rows: list[dict]) -> tuple[list[dict], str]:
     variants = list(dict.fromkeys((r["config"], r["parts"]) for r in rows))
     classes = list(dict.fromkeys(r["normal"] for r in rows))
     lines = ["| config | score parts | " + " | ".join(classes) + " | mean AUROC % | sd over seeds "
-             "| train s / class | score s / class |", "|---" * (len(classes) + 6) + "|"]
+             "| train s / class | score s / class | kept epoch |", "|---" * (len(classes) + 7) + "|"]
     summary = []
     for config, parts in variants:
         rs = [r for r in rows if (r["config"], r["parts"]) == (config, parts)]
@@ -116,13 +118,17 @@ def tables(meta: dict, rows: list[dict]) -> tuple[list[dict], str]:
                  "mean": float(np.mean(per_class)),
                  "sd_over_seeds": float(np.std(by_seed)) if len(by_seed) > 1 else None,
                  "train_seconds": float(np.mean([r["train_seconds"] for r in rs])),
-                 "score_seconds": float(np.mean([r["score_seconds"] for r in rs]))}
+                 "score_seconds": float(np.mean([r["score_seconds"] for r in rs])),
+                 # the epoch whose weights were kept (lowest validation loss), mean over the models
+                 "best_epoch": float(np.mean([r["best_epoch"] for r in rs]))
+                 if "best_epoch" in rs[0] else None}
         summary.append(entry)
         short = "+".join(SHORT[p] for p in parts.split("+"))
         sd = "one seed" if entry["sd_over_seeds"] is None else f"{100 * entry['sd_over_seeds']:.2f}"
         lines.append(f"| {config} | {short} | " + " | ".join(f"{100 * a:.1f}" for a in per_class)
                      + f" | **{100 * entry['mean']:.2f}** | {sd} "
-                     f"| {entry['train_seconds']:.1f} | {entry['score_seconds']:.1f} |")
+                     f"| {entry['train_seconds']:.1f} | {entry['score_seconds']:.1f} "
+                     f"| {'-' if entry['best_epoch'] is None else format(entry['best_epoch'], '.1f')} |")
     head = "\n".join(f"- {k}: {v}" for k, v in meta.items())
     return summary, (f"# One-class ablation: {meta['dataset']}\n\n{head}\n\n"
                      "rec = reconstruction error, lat = latent Mahalanobis distance, "

@@ -7,8 +7,9 @@ the image side in the 8 directions, with reflected borders: Golan &
 El-Yaniv's set) was applied to a normal image, as in their
 geometric-transformation detector. Each training batch gets
 ``transform_draws`` random transforms per image (default 1); the loss adds
-``transform_weight`` times their cross-entropy. Images the network has not
-learned are harder to orient.
+``transform_weight`` times their cross-entropy (the validation loss: as many
+fixed transforms per held-out image, the same every epoch). Images the network
+has not learned are harder to orient.
 
 ``augment="hflip"`` mirrors a random half of each training batch: for natural
 images (CIFAR-10, Caltech-101), where a mirrored normal image is still normal
