@@ -200,7 +200,7 @@ three down to 75.4. The MNIST rule keeps all three; choosing the parts on
 CIFAR-10's own numbers would be tuning on its test labels.
 
 MD
-for f in one-class-cifar10-geom4 paper-cifar-geom paper-cifar-geom4; do
+for f in one-class-cifar10-geom4 one-class-cifar10-geom4-e30 paper-cifar-geom paper-cifar-geom4; do
   if [ -f "results/$f/results.md" ]; then
     echo "#### ${f}"; echo
     head_of $f/results.md; grep -E '^- (jobs|wall_seconds):' "results/$f/results.md" || true; echo
@@ -221,8 +221,8 @@ threads, one run at a time, and were written to `/tmp/abl` first and copied
 here (the command line says so); the `geom` runs are described above.
 
 MD
-for f in ablation-mnist ablation-mnist-flip ablation-mnist-geom ablation-fashion-mnist ablation-fashion-mnist-geom \
-         ablation-cifar10 ablation-cifar10-geom ablation-cifar10-geom4; do
+for f in ablation-mnist ablation-mnist-flip ablation-mnist-geom ablation-mnist-geom4-e30 ablation-fashion-mnist ablation-fashion-mnist-geom \
+         ablation-fashion-mnist-geom4-e30 ablation-cifar10 ablation-cifar10-geom ablation-cifar10-geom4; do
   if [ -f results/$f.md ]; then
     python3 -c "import json; d = json.load(open('results/$f.json'))['provenance']; print('####', d['dataset'] + ':', ', '.join(d['configs']))"; echo
     head_of $f.md; echo; sed -n '/^| config/,$p' results/$f.md; echo

@@ -22,7 +22,15 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from aedetect.protocols import ONE_CLASS_PRESET, _dataset, make_detector, one_class_tasks, provenance
+from aedetect.protocols import (
+    ONE_CLASS_PRESET,
+    _dataset,
+    make_detector,
+    map_jobs,
+    one_class_tasks,
+    provenance,
+    threads_per_job,
+)
 
 ALL_PARTS = ["reconstruction", "latent", "transform"]
 CONFIGS = {  # name -> model options merged into the preset's
@@ -48,6 +56,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="default: the preset's")
     ap.add_argument("--preset", default=None, help="default: the one-class protocol's")
     ap.add_argument("--configs", nargs="+", default=["plain", "rotate"], choices=sorted(CONFIGS))
+    ap.add_argument("--jobs", type=int, default=1, help="models trained at a time, each in its own "
+                    "process with an equal share of the threads")
     ap.add_argument("--out", default="benchmarks/results")
     ap.add_argument("--name", default=None, help="file name stem (default: ablation-DATASET)")
     ap.add_argument("--rewrite", type=Path, default=None, help="only re-render the tables of this "
@@ -60,35 +70,47 @@ def main() -> None:
     meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
             "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs}}
     tasks = one_class_tasks(_dataset(args.dataset, args.data), args.classes)
-    rows = []
-    for task in tasks:
-        (index, y), = task.tests.values()
-        for config in args.configs:
-            for seed in args.seeds:
-                det = make_detector(preset, "cae", seed, args.epochs, CONFIGS[config])
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    start = time.perf_counter()
-                    det.fit(task.X_train)
-                    train_s = time.perf_counter() - start
-                start = time.perf_counter()
-                parts = det.score_parts(task.X_test[index])
-                score_s = time.perf_counter() - start
-                names = CONFIGS[config]["score_parts"]
-                for subset in subsets(names):
-                    s = parts[:, [names.index(p) for p in subset]].sum(axis=1)
-                    rows.append({"normal": task.name, "config": config, "parts": "+".join(subset),
-                                 "seed": seed, "auroc": float(roc_auc_score(y, s)),
-                                 "train_seconds": train_s, "score_seconds": score_s,
-                                 "n_test": len(index), "best_epoch": det.history_["best_epoch"],
-                                 "val_loss": det.history_["val_loss"]})
-                best = max((r for r in rows[-len(subsets(names)):]), key=lambda r: r["auroc"])
-                print(f"{task.name:>12} {config:>11} seed {seed}: {train_s:5.1f}s train, "
-                      f"{score_s:4.1f}s score; " + ", ".join(
-                          f"{r['parts'].replace('reconstruction', 'rec')} {r['auroc']:.4f}"
-                          for r in rows[-len(subsets(names)):]) + f" (best {best['parts']})",
-                      flush=True)
+    units = [(task, config, seed) for task in tasks for config in args.configs for seed in args.seeds]
+    if args.jobs > 1:
+        meta.update(jobs=args.jobs, threads_per_job=threads_per_job(args.jobs))
+    start = time.perf_counter()
+    rows = [row for rows in map_jobs(run_one, units, args.jobs, preset=preset, epochs=args.epochs)
+            for row in rows]
+    meta["wall_seconds"] = round(time.perf_counter() - start, 1)
     write(args, meta, rows)
+
+
+def run_one(task, config: str, seed: int, *, preset: str, epochs: int | None,
+            threads: int | None = None) -> list[dict]:
+    """Train one model; one row per subset of its score parts, all from its one scoring pass."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    (index, y), = task.tests.values()
+    det = make_detector(preset, "cae", seed, epochs, CONFIGS[config])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        det.fit(task.X_train)
+        train_s = time.perf_counter() - start
+    start = time.perf_counter()
+    parts = det.score_parts(task.X_test[index])
+    score_s = time.perf_counter() - start
+    names = CONFIGS[config]["score_parts"]
+    rows = []
+    for subset in subsets(names):
+        s = parts[:, [names.index(p) for p in subset]].sum(axis=1)
+        rows.append({"normal": task.name, "config": config, "parts": "+".join(subset),
+                     "seed": seed, "auroc": float(roc_auc_score(y, s)),
+                     "train_seconds": train_s, "score_seconds": score_s,
+                     "n_test": len(index), "best_epoch": det.history_["best_epoch"],
+                     "val_loss": det.history_["val_loss"]})
+    best = max(rows, key=lambda r: r["auroc"])
+    print(f"{task.name:>12} {config:>11} seed {seed}: {train_s:5.1f}s train, {score_s:4.1f}s score; "
+          + ", ".join(f"{r['parts'].replace('reconstruction', 'rec')} {r['auroc']:.4f}" for r in rows)
+          + f" (best {best['parts']})", flush=True)
+    return rows
 
 
 def write(args, meta: dict, rows: list[dict]) -> None:

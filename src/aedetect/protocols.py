@@ -219,30 +219,38 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
     units = [(task, model, seed) for task in tasks for model in models for seed in seeds]
     settings = {"protocol": protocol, "preset": preset, "epochs": epochs, "dataset": dataset,
                 "fixed_thresholds": fixed_thresholds, "model_options": model_options}
-    results: list[list[dict]] = [[] for _ in units]
-    if jobs <= 1:
-        for i, (task, model, seed) in enumerate(units):
-            results[i] = _run_unit(task, model, seed, **settings)
-            if on_run:
-                on_run(task.name, model, seed)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    done = (lambda i: on_run(units[i][0].name, units[i][1], units[i][2])) if on_run else None
+    return [row for rows in map_jobs(_run_unit, units, jobs, done, **settings) for row in rows]
 
-        threads = threads_per_job(jobs)
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_run_unit, task, model, seed, threads=threads, **settings): i
-                       for i, (task, model, seed) in enumerate(units)}
-            try:
-                for future in as_completed(futures):
-                    i = futures[future]
-                    results[i] = future.result()
-                    if on_run:
-                        on_run(units[i][0].name, units[i][1], units[i][2])
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-    return [row for rows in results for row in rows]
+
+def map_jobs(fn: Callable, calls: list[tuple], jobs: int = 1, on_done: Callable | None = None,
+             **kwargs) -> list:
+    """``[fn(*call, **kwargs) for call in calls]``, in that order. ``jobs`` > 1 runs that many
+    calls at a time, each in a spawned process, and passes ``threads`` (an equal share of this
+    process's torch threads) to ``fn``; ``on_done(i)`` is called as call i finishes."""
+    if jobs <= 1:
+        results = []
+        for i, call in enumerate(calls):
+            results.append(fn(*call, **kwargs))
+            if on_done:
+                on_done(i)
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results = [None] * len(calls)
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(fn, *call, threads=threads_per_job(jobs), **kwargs): i
+                   for i, call in enumerate(calls)}
+        try:
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_done:
+                    on_done(futures[future])
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return results
 
 
 def threads_per_job(jobs: int) -> int:
