@@ -361,12 +361,19 @@ def provenance(seeds: list[int], command: list[str] | None = None) -> dict:
 
 
 def _code_version() -> str:
-    """``git describe --always --dirty`` of the checkout aedetect runs from; "unknown" outside one."""
+    """``git describe --always --dirty`` of the git checkout this file is tracked in (an editable
+    install); "unknown" for an installed copy."""
     import subprocess
 
+    here = Path(__file__).resolve()
+
+    def git(*args: str):
+        return subprocess.run(["git", *args], cwd=here.parent, capture_output=True, text=True, timeout=10)
+
     try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=10)
+        if git("ls-files", "--error-unmatch", here.name).returncode != 0:
+            return "unknown"  # not in a checkout, or in one that does not track aedetect
+        out = git("describe", "--always", "--dirty")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
