@@ -239,8 +239,9 @@ def map_jobs(fn: Callable, calls: list[tuple], jobs: int = 1, on_done: Callable 
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     results = [None] * len(calls)
+    threads = threads_per_job(jobs)
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(fn, *call, threads=threads_per_job(jobs), **kwargs): i
+        futures = {pool.submit(fn, *call, threads=threads, **kwargs): i
                    for i, call in enumerate(calls)}
         try:
             for future in as_completed(futures):
