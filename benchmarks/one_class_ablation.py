@@ -62,9 +62,13 @@ def main() -> None:
     ap.add_argument("--name", default=None, help="file name stem (default: ablation-DATASET)")
     ap.add_argument("--rewrite", type=Path, default=None, help="only re-render the tables of this "
                     "results .json (and its .md)")
+    ap.add_argument("--merge", type=Path, nargs="+", default=None, help="only join these results .json "
+                    "(same data set, configurations and epochs; other seeds) into one table: --name")
     args = ap.parse_args()
     if args.rewrite:
         return rewrite(args.rewrite)
+    if args.merge:
+        return merge(args)
 
     preset = args.preset or ONE_CLASS_PRESET[args.dataset]
     meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
@@ -156,6 +160,27 @@ def tables(meta: dict, rows: list[dict]) -> tuple[list[dict], str]:
                      "rec = reconstruction error, lat = latent Mahalanobis distance, "
                      "tr = transform-prediction cross-entropy; several parts: sum of "
                      "parts standardised on validation normals.\n\n" + "\n".join(lines) + "\n")
+
+
+def merge(args) -> None:
+    """One table from runs of the same configurations on other seeds (each run's provenance kept)."""
+    if not args.name:
+        sys.exit("--merge needs --name: the file name stem of the joined table")
+    runs = [json.loads(p.read_text()) for p in args.merge]
+    metas = [r["provenance"] for r in runs]
+    same = ("dataset", "preset", "epochs", "configs")
+    for p, m in zip(args.merge[1:], metas[1:]):
+        if any(m[k] != metas[0][k] for k in same):
+            sys.exit(f"{p}: its {', '.join(same)} differ from {args.merge[0]}'s; only runs of the same "
+                     "configurations on other seeds can be merged")
+    seeds = [s for m in metas for s in m["seeds"]]
+    if len(set(seeds)) != len(seeds):
+        sys.exit(f"seeds {seeds}: a seed appears in two runs; merge runs of different seeds")
+    meta = {"command": " ".join(["python", *sys.argv]), "seeds": seeds,
+            **{k: metas[0][k] for k in same},
+            "runs": [{k: m.get(k) for k in ("command", "code", "date", "machine", "seeds", "jobs",
+                                            "wall_seconds")} for m in metas]}
+    write(args, meta, [row for r in runs for row in r["rows"]])
 
 
 def rewrite(path: Path) -> None:

@@ -123,9 +123,13 @@ def test_one_class_with_score_options(tmp_path):
 
 def test_fixed_thresholds_are_left_out_for_a_sum_of_standardised_parts(tmp_path):
     options = {"score_parts": ["reconstruction", "latent"]}
-    results, md = run_quick("caltech-airplanes", tmp_path, "--model-options", json.dumps(options))
+    results, md = run_quick("caltech-airplanes", tmp_path, "--model-options", json.dumps(options),
+                            "--classes", "airplanes")
+    assert [r["normal"] for r in results["rows"]] == ["airplanes"]  # the leaky contrast left out
     assert all("f1_at_0.02" not in r and "sweep" not in r for r in results["rows"])
     assert "threshold sweep" not in md
+    with pytest.raises(InputError, match="no task 'planes'; choose among 'airplanes', 'airplanes \\(leaky"):
+        protocol_tasks("caltech-airplanes", real_data(""), classes=["planes"], limit=5)
 
 
 def test_parallel_jobs_give_the_rows_of_one_job():

@@ -311,7 +311,14 @@ def protocol_tasks(protocol: str, data: str | Path, *, dataset: str | None = Non
         ds = _dataset(name, data)
         return one_class_tasks(ds, classes, limit), f"{name} ({ds.layout})", ONE_CLASS_PRESET[name]
     if protocol == "caltech-airplanes":
-        return caltech_tasks(_dataset("caltech101", data), limit), "caltech101", "caltech-cae"
+        tasks = caltech_tasks(_dataset("caltech101", data), limit)
+        if classes:  # e.g. ["airplanes"]: the held-out task only, without the leaky contrast
+            unknown = sorted(set(classes) - {t.name for t in tasks})
+            if unknown:
+                raise InputError(f"caltech-airplanes has no task {', '.join(map(repr, unknown))}; "
+                                 f"choose among {', '.join(repr(t.name) for t in tasks)}")
+            tasks = [t for t in tasks if t.name in classes]
+        return tasks, "caltech101", "caltech-cae"
     raise InputError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
 
 

@@ -21,7 +21,8 @@ def benchmark(
     seeds: int = typer.Option(3, min=1, help="Seeds 0..N-1 per model."),
     epochs: int = typer.Option(None, min=1, help="Default: the protocol's preset."),
     dataset: str = typer.Option("mnist", help="one-class only: mnist, fashion-mnist or cifar10."),
-    classes: str = typer.Option(None, help="one-class only: normal classes to run (default: all)."),
+    classes: str = typer.Option(None, help="one-class: normal classes to run (default: all); "
+                                "caltech-airplanes: 'airplanes' leaves out the leaky contrast task."),
     pyod: bool = typer.Option(False, "--pyod", help="Add PyOD's AutoEncoder and VAE (same splits, run)."),
     limit: int = typer.Option(None, min=1, help="At most this many samples per class and split "
                               "(a quick check, not a result)."),
