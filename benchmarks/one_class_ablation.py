@@ -56,6 +56,9 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="default: the preset's")
     ap.add_argument("--preset", default=None, help="default: the one-class protocol's")
     ap.add_argument("--configs", nargs="+", default=["plain", "rotate"], choices=sorted(CONFIGS))
+    ap.add_argument("--members", type=int, default=1, help="an ensemble of this many models per row "
+                    "(seeds SEED, SEED + 100, ...; each part the mean of the members' standardised "
+                    "parts); times are the members' sums")
     ap.add_argument("--jobs", type=int, default=1, help="models trained at a time, each in its own "
                     "process with an equal share of the threads")
     ap.add_argument("--out", default="benchmarks/results")
@@ -72,35 +75,41 @@ def main() -> None:
 
     preset = args.preset or ONE_CLASS_PRESET[args.dataset]
     meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
-            "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs}}
+            "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs},
+            "members": args.members}
     tasks = one_class_tasks(_dataset(args.dataset, args.data), args.classes)
     units = [(task, config, seed) for task in tasks for config in args.configs for seed in args.seeds]
     if args.jobs > 1:
         meta.update(jobs=args.jobs, threads_per_job=threads_per_job(args.jobs))
     start = time.perf_counter()
-    rows = [row for rows in map_jobs(run_one, units, args.jobs, preset=preset, epochs=args.epochs)
-            for row in rows]
+    rows = [row for rows in map_jobs(run_one, units, args.jobs, preset=preset, epochs=args.epochs,
+                                     members=args.members) for row in rows]
     meta["wall_seconds"] = round(time.perf_counter() - start, 1)
     write(args, meta, rows)
 
 
-def run_one(task, config: str, seed: int, *, preset: str, epochs: int | None,
+def run_one(task, config: str, seed: int, *, preset: str, epochs: int | None, members: int = 1,
             threads: int | None = None) -> list[dict]:
-    """Train one model; one row per subset of its score parts, all from its one scoring pass."""
+    """Train one model (or ``members`` models: seeds seed, seed + 100, ...); one row per subset of
+    the score parts, all from one scoring pass per model."""
     if threads:
         import torch
 
         torch.set_num_threads(threads)
     (index, y), = task.tests.values()
-    det = make_detector(preset, "cae", seed, epochs, CONFIGS[config])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    train_s = score_s = 0.0
+    parts, dets = 0.0, []
+    for m in range(members):
+        det = make_detector(preset, "cae", seed + 100 * m, epochs, CONFIGS[config])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            det.fit(task.X_train)
+            train_s += time.perf_counter() - start
         start = time.perf_counter()
-        det.fit(task.X_train)
-        train_s = time.perf_counter() - start
-    start = time.perf_counter()
-    parts = det.score_parts(task.X_test[index])
-    score_s = time.perf_counter() - start
+        parts = parts + det.score_parts(task.X_test[index]) / members  # each part standardised
+        score_s += time.perf_counter() - start
+        dets.append(det)
     names = CONFIGS[config]["score_parts"]
     rows = []
     for subset in subsets(names):
@@ -108,8 +117,10 @@ def run_one(task, config: str, seed: int, *, preset: str, epochs: int | None,
         rows.append({"normal": task.name, "config": config, "parts": "+".join(subset),
                      "seed": seed, "auroc": float(roc_auc_score(y, s)),
                      "train_seconds": train_s, "score_seconds": score_s,
-                     "n_test": len(index), "best_epoch": det.history_["best_epoch"],
-                     "val_loss": det.history_["val_loss"]})
+                     "n_test": len(index), "members": members,
+                     "best_epoch": float(np.mean([d.history_["best_epoch"] for d in dets])),
+                     "val_loss": [d.history_["val_loss"] for d in dets] if members > 1
+                     else det.history_["val_loss"]})
     best = max(rows, key=lambda r: r["auroc"])
     print(f"{task.name:>12} {config:>11} seed {seed}: {train_s:5.1f}s train, {score_s:4.1f}s score; "
           + ", ".join(f"{r['parts'].replace('reconstruction', 'rec')} {r['auroc']:.4f}" for r in rows)
@@ -167,8 +178,8 @@ def merge(args) -> None:
     if not args.name:
         sys.exit("--merge needs --name: the file name stem of the joined table")
     runs = [json.loads(p.read_text()) for p in args.merge]
-    metas = [r["provenance"] for r in runs]
-    same = ("dataset", "preset", "epochs", "configs")
+    metas = [{"members": 1, **r["provenance"]} for r in runs]  # runs before --members had one
+    same = ("dataset", "preset", "epochs", "configs", "members")
     for p, m in zip(args.merge[1:], metas[1:]):
         if any(m[k] != metas[0][k] for k in same):
             sys.exit(f"{p}: its {', '.join(same)} differ from {args.merge[0]}'s; only runs of the same "

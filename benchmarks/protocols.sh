@@ -38,6 +38,8 @@ case "${1:-all}" in
   # the same, 30 epochs: the validation loss of normal images was still falling at 10
   all|cifar-geom-e30) run one-class --dataset cifar10 --models cae --seeds 3 --epochs 30 --model-options "$GEOM4" \
                         --jobs 2 --out $R/one-class-cifar10-geom4-e30 ;;&
+  all|paper-cifar-geom-e30) run paper-cifar --models cae --seeds 3 --epochs 30 --model-options "$GEOM4" \
+                              --out $R/paper-cifar-geom4-e30 ;;&
   all|caltech-geom-e30) run caltech-airplanes --classes airplanes --models cae --seeds 3 --epochs 30 \
                           --model-options "$GEOM4" --jobs 2 --out $R/caltech-airplanes-geom4-e30 ;;
 esac
