@@ -89,6 +89,7 @@ def test_one_class_on_a_tiny_subset(tmp_path):
     assert results["provenance"]["jobs"] == 2 and results["provenance"]["threads_per_job"] >= 1
     assert results["provenance"]["wall_seconds"] > 0
     assert all(r["n_normal"] == 20 and r["n_anomalous"] == 180 for r in results["rows"])
+    assert all(r["score_seconds"] > 0 for r in results["rows"]) and "cae scoring s" in md
     assert "GEOM" in md
 
 
