@@ -128,7 +128,7 @@ def test_fixed_thresholds_are_left_out_for_a_sum_of_standardised_parts(tmp_path)
                             "--classes", "airplanes")
     assert [r["normal"] for r in results["rows"]] == ["airplanes"]  # the leaky contrast left out
     assert all("f1_at_0.02" not in r and "sweep" not in r for r in results["rows"])
-    assert "threshold sweep" not in md
+    assert "threshold sweep" not in md and "leaky" not in md
     with pytest.raises(InputError, match="no task 'planes'; choose among 'airplanes', 'airplanes \\(leaky"):
         protocol_tasks("caltech-airplanes", real_data(""), classes=["planes"], limit=5)
 
