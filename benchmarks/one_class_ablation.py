@@ -68,6 +68,8 @@ def main() -> None:
     ap.add_argument("--merge", type=Path, nargs="+", default=None, help="only join these results .json "
                     "(same data set, configurations and epochs; other seeds) into one table: --name")
     args = ap.parse_args()
+    if args.members < 1:
+        ap.error(f"--members must be at least 1; got {args.members}")
     if args.rewrite:
         return rewrite(args.rewrite)
     if args.merge:
