@@ -287,11 +287,12 @@ here (the command line says so); the `geom` runs are described above.
 other seeds into one table.
 
 MD
-for f in ablation-mnist ablation-mnist-flip ablation-mnist-geom ablation-mnist-geom4-e30 ablation-mnist-geom4-e15x2 \
+for f in ablation-mnist ablation-mnist-flip ablation-mnist-geom ablation-mnist-geom4-e30 ablation-mnist-geom4-e30-seeds01 \
+         ablation-mnist-geom4-e15x2 \
          ablation-fashion-mnist ablation-fashion-mnist-geom \
          ablation-fashion-mnist-geom4-e30 ablation-cifar10 ablation-cifar10-geom ablation-cifar10-geom4; do
   if [ -f results/$f.md ]; then
-    python3 -c "import json; d = json.load(open('results/$f.json'))['provenance']; e = d['epochs']; m = d.get('members', 1); print('####', d['dataset'] + ':', ', '.join(d['configs']) + ('' if e == 'preset' else f', {e} epochs') + (f', ensembles of {m}' if m > 1 else ''))"; echo
+    python3 -c "import json; d = json.load(open('results/$f.json'))['provenance']; e = d['epochs']; m = d.get('members', 1); print('####', d['dataset'] + ':', ', '.join(d['configs']) + ('' if e == 'preset' else f', {e} epochs') + (f', ensembles of {m}' if m > 1 else '') + ', seed' + ('s ' if len(d['seeds']) > 1 else ' ') + ', '.join(map(str, d['seeds'])))"; echo
     head_of $f.md; echo; sed -n '/^| config/,$p' results/$f.md; echo
   fi
 done
