@@ -140,10 +140,17 @@ def one_class_tasks(ds, classes: list[str] | None = None, limit: int | None = No
                  X_test, {"all others": (np.arange(len(y)), (y != k).astype(int))}) for k in chosen]
 
 
-def caltech_tasks(ds, limit: int | None = None, split_seed: int = 0) -> list[Task]:
+def caltech_tasks(ds, limit: int | None = None, split_seed: int = 0,
+                  names: list[str] | None = None) -> list[Task]:
     """Airplanes normal: 80% train; test = the other 20% + every image of the other folders.
     A second task, ``airplanes (leaky)``, is the reference notebook's procedure: train on all
-    airplanes and test on those same airplanes + the other folders (to show the leakage)."""
+    airplanes and test on those same airplanes + the other folders (to show the leakage).
+    ``names`` keeps only those tasks (e.g. ``["airplanes"]``: the held-out task alone)."""
+    known = ("airplanes", "airplanes (leaky)")
+    unknown = sorted(set(names or ()) - set(known))
+    if unknown:
+        raise InputError(f"caltech-airplanes has no task {', '.join(map(repr, unknown))}; "
+                         f"choose among {', '.join(map(repr, known))}")
     (k,) = ds.resolve_classes("airplanes")
     planes = np.flatnonzero(ds.y_train == k)
     held = np.sort(np.random.default_rng(split_seed).choice(planes, round(0.2 * len(planes)),
@@ -155,8 +162,10 @@ def caltech_tasks(ds, limit: int | None = None, split_seed: int = 0) -> list[Tas
     position = {j: i for i, j in enumerate(needed)}
     leaky_train = np.sort(np.r_[train, held])
     tasks = []
-    for name, tr, te in (("airplanes", train, np.r_[held, others]),
-                         ("airplanes (leaky)", leaky_train, np.r_[leaky_train, others])):
+    for name, tr, te in ((known[0], train, np.r_[held, others]),
+                         (known[1], leaky_train, np.r_[leaky_train, others])):
+        if names and name not in names:
+            continue
         y = (ds.y_train[te] != k).astype(int)
         tasks.append(Task(name, images[[position[j] for j in tr]], images[[position[j] for j in te]],
                           {"all others": (np.arange(len(te)), y)}))
@@ -313,14 +322,7 @@ def protocol_tasks(protocol: str, data: str | Path, *, dataset: str | None = Non
         ds = _dataset(name, data)
         return one_class_tasks(ds, classes, limit), f"{name} ({ds.layout})", ONE_CLASS_PRESET[name]
     if protocol == "caltech-airplanes":
-        tasks = caltech_tasks(_dataset("caltech101", data), limit)
-        if classes:  # e.g. ["airplanes"]: the held-out task only, without the leaky contrast
-            unknown = sorted(set(classes) - {t.name for t in tasks})
-            if unknown:
-                raise InputError(f"caltech-airplanes has no task {', '.join(map(repr, unknown))}; "
-                                 f"choose among {', '.join(repr(t.name) for t in tasks)}")
-            tasks = [t for t in tasks if t.name in classes]
-        return tasks, "caltech101", "caltech-cae"
+        return caltech_tasks(_dataset("caltech101", data), limit, names=classes), "caltech101", "caltech-cae"
     raise InputError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
 
 
