@@ -39,8 +39,10 @@ CONFIGS = {  # name -> model options merged into the preset's
     "rotate_flip": {"transforms": "rotate_flip", "score_parts": ALL_PARTS},
     "geom": {"transforms": "geom", "score_parts": ALL_PARTS},
     "geom_x4": {"transforms": "geom", "transform_draws": 4, "score_parts": ALL_PARTS},
+    "geom_x4_dist": {"transforms": "geom", "transform_draws": 4,  # geom_x4's training, one part more
+                     "score_parts": [*ALL_PARTS, "transform_distance"]},
 }
-SHORT = {"reconstruction": "rec", "latent": "lat", "transform": "tr"}
+SHORT = {"reconstruction": "rec", "latent": "lat", "transform": "tr", "transform_distance": "td"}
 
 
 def subsets(parts: list[str]) -> list[tuple[str, ...]]:
@@ -171,7 +173,8 @@ def tables(meta: dict, rows: list[dict]) -> tuple[list[dict], str]:
     head = "\n".join(f"- {k}: {v}" for k, v in meta.items())
     return summary, (f"# One-class ablation: {meta['dataset']}\n\n{head}\n\n"
                      "rec = reconstruction error, lat = latent Mahalanobis distance, "
-                     "tr = transform-prediction cross-entropy; several parts: sum of "
+                     "tr = transform-prediction cross-entropy, td = distance of the transformed "
+                     "images' features to their transform's training mean; several parts: sum of "
                      "parts standardised on validation normals.\n\n" + "\n".join(lines) + "\n")
 
 

@@ -126,6 +126,37 @@ def test_latent_part_is_the_mahalanobis_distance_to_the_training_codes():
     np.testing.assert_allclose(got, LedoitWolf().fit(codes.astype(np.float64)).mahalanobis(codes), rtol=1e-3)
 
 
+def test_transform_distance_is_each_transforms_mahalanobis_distance_averaged():
+    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate",
+                                               "score_parts": ["transform", "transform_distance"]}).eval()
+    x, fit = torch.rand(20, 1, 8, 8), torch.rand(60, 1, 8, 8)
+    with torch.no_grad():
+        feats = model.transform_features(fit).numpy()  # (60, 4, F)
+        model.fit_transform_distance(feats)
+        got = model.raw_parts(x).numpy()
+        per_k = [model.body(transform(x, k)).numpy() for k in range(4)]
+        nll = [-model.transform_head(torch.from_numpy(f)).log_softmax(1)[:, k].numpy()
+               for k, f in enumerate(per_k)]
+    mean = feats.astype(np.float64).mean(axis=0)
+    lw = LedoitWolf(assume_centered=True).fit((feats - mean).reshape(-1, feats.shape[2]))
+    want = np.mean([lw.mahalanobis(f - mean[k]) for k, f in enumerate(per_k)], axis=0)
+    np.testing.assert_allclose(got[:, 1], want, rtol=1e-3)
+    np.testing.assert_allclose(got[:, 0], np.mean(nll, axis=0), rtol=1e-5)
+
+
+def test_transform_distance_separates_unseen_orientations_and_survives_saving(tmp_path):
+    X = oriented(240)
+    det = AutoencoderDetector(model="conv_ae", epochs=4, batch_size=32, random_state=0, verbose=0,
+                              model_options={**OPTIONS, "transforms": "rotate",
+                                             "score_parts": ["reconstruction", "transform_distance"]}).fit(X)
+    test = np.concatenate([oriented(40, seed=1), np.rot90(oriented(40, seed=2), 2, axes=(1, 2))])
+    distance = det.score_parts(test)[:, 1]
+    assert roc_auc_score(np.repeat([0, 1], 40), distance) > 0.9
+    det.save(tmp_path / "m")
+    again = AutoencoderDetector.load(tmp_path / "m", device="cpu")
+    np.testing.assert_allclose(again.score_parts(test), det.score_parts(test), rtol=1e-4, atol=1e-5)
+
+
 def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     X = blobs(120)
     det = AutoencoderDetector(model="vae", epochs=2, random_state=0, verbose=0,
@@ -141,6 +172,7 @@ def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     ((20,), {"arch": "dense", "transforms": "rotate"}, "square images"),
     ((1, 8, 12), {"transforms": "rotate"}, "square images"),
     ((1, 8, 8), {"score_parts": ["transform"]}, "transforms='rotate'"),
+    ((1, 8, 8), {"score_parts": ["reconstruction", "transform_distance"]}, "transforms='rotate'"),
     ((1, 8, 8), {"score_parts": ["reconstruction", "density"]}, "distinct parts"),
     ((1, 8, 8), {"score_parts": []}, "distinct parts"),
     ((1, 8, 8), {"transforms": "shear"}, "transforms must be"),

@@ -35,6 +35,7 @@ from aedetect.data.splits import train_validation_split
 from aedetect.errors import CollapseWarning, InputError, ModelFolderError
 from aedetect.files import default_mode
 from aedetect.models import build_model, model_config
+from aedetect.models.scoring import DISTANCE_FIT_IMAGES
 from aedetect.thresholds import METHODS, compute_threshold
 from aedetect.training import progress_bar, train
 
@@ -198,12 +199,16 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         return self.calibrate_threshold(self.threshold, self.threshold_param)
 
     def _fit_score_parts(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
-        """After training: the Gaussian of the training codes for the "latent" score part, and
-        the validation mean and std of every part when the score sums several
+        """After training: the Gaussian of the training codes for the "latent" score part, the
+        per-transform feature means and precision for "transform_distance", and the validation mean
+        and std of every part when the score sums several
         (model option ``score_parts``, see :mod:`aedetect.models.scoring`)."""
         parts = self.model_.parts
         if "latent" in parts:
             self.model_.fit_latent(self._map_batches(X_train, "encode"))
+        if "transform_distance" in parts:  # evenly spaced training images, at most 1,000
+            step = math.ceil(len(X_train) / DISTANCE_FIT_IMAGES)
+            self.model_.fit_transform_distance(self._map_batches(X_train[::step], "transform_features"))
         if len(parts) > 1:
             self.model_.fit_part_scale(self._map_batches(X_val, "raw_parts").astype(np.float64))
 

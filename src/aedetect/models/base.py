@@ -49,6 +49,9 @@ class Autoencoder(nn.Module):
         if "latent" in self.parts:  # the Gaussian of the training codes, set by fit_latent
             self.register_buffer("latent_mean", torch.zeros(self.latent_size))
             self.register_buffer("latent_precision", torch.eye(self.latent_size))
+        if "transform_distance" in self.parts:  # per-transform feature means, shared precision
+            self.register_buffer("transform_mean", torch.zeros(self.n_transforms, self.features))
+            self.register_buffer("transform_whitening", torch.eye(self.features))  # precision = W W^T
         if len(self.parts) > 1:  # validation mean and std of each part, set by fit_part_scale
             self.register_buffer("part_center", torch.zeros(len(self.parts)))
             self.register_buffer("part_scale", torch.ones(len(self.parts)))
@@ -95,11 +98,28 @@ class Autoencoder(nn.Module):
             ks = torch.arange(len(x), device=x.device) % self.n_transforms
         return F.cross_entropy(self.transform_head(self.body(transform_batch(x, ks, self.n_transforms))), ks)
 
+    def transform_features(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, transforms, features): the encoder's features of every transform of x."""
+        return torch.stack([self.body(transform(x, k)) for k in range(self.n_transforms)], dim=1)
+
+    def transform_parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """(B,) each, averaged over every transform of x: "transform", the cross-entropy of the true
+        transform; "transform_distance", the squared Mahalanobis distance of the features to that
+        transform's training mean (only when it is a score part). One encoder pass per transform."""
+        nll, distance = [], []
+        for k in range(self.n_transforms):
+            f = self.body(transform(x, k))
+            nll.append(-self.transform_head(f).log_softmax(dim=1)[:, k])
+            if "transform_distance" in self.parts:  # a sum of squares: no cancellation in float32
+                distance.append(((f - self.transform_mean[k]) @ self.transform_whitening).pow(2).sum(dim=1))
+        out = {"transform": torch.stack(nll, dim=1).mean(dim=1)}
+        if distance:
+            out["transform_distance"] = torch.stack(distance, dim=1).mean(dim=1)
+        return out
+
     def transform_nll(self, x: torch.Tensor) -> torch.Tensor:
         """(B,) cross-entropy of the true transform, averaged over every transform of x."""
-        nll = [-self.transform_head(self.body(transform(x, k))).log_softmax(dim=1)[:, k]
-               for k in range(self.n_transforms)]
-        return torch.stack(nll, dim=1).mean(dim=1)
+        return self.transform_parts(x)["transform"]
 
     def reconstruction_score(self, x: torch.Tensor) -> torch.Tensor:
         """(B,) mean squared reconstruction error; higher = more anomalous."""
@@ -107,16 +127,15 @@ class Autoencoder(nn.Module):
 
     def raw_parts(self, x: torch.Tensor) -> torch.Tensor:
         """(B, parts): each score part of ``config.score_parts``, unscaled."""
-        columns = []
-        for part in self.parts:
-            if part == "reconstruction":
-                columns.append(self.reconstruction_score(x))
-            elif part == "latent":
-                d = self.encode(x) - self.latent_mean
-                columns.append(((d @ self.latent_precision) * d).sum(dim=1))
-            else:
-                columns.append(self.transform_nll(x))
-        return torch.stack(columns, dim=1)
+        columns = {}
+        if "reconstruction" in self.parts:
+            columns["reconstruction"] = self.reconstruction_score(x)
+        if "latent" in self.parts:
+            d = self.encode(x) - self.latent_mean
+            columns["latent"] = ((d @ self.latent_precision) * d).sum(dim=1)
+        if {"transform", "transform_distance"} & set(self.parts):
+            columns.update(self.transform_parts(x))
+        return torch.stack([columns[p] for p in self.parts], dim=1)
 
     def score_parts(self, x: torch.Tensor) -> torch.Tensor:
         """(B, parts): the parts standardised by their validation mean and std (raw with one part)."""
@@ -137,6 +156,19 @@ class Autoencoder(nn.Module):
         gauss = LedoitWolf().fit(codes.astype(np.float64))
         self.latent_mean.copy_(torch.from_numpy(gauss.location_))
         self.latent_precision.copy_(torch.from_numpy(gauss.precision_))
+
+    def fit_transform_distance(self, features: np.ndarray) -> None:
+        """Fit the "transform_distance" part to the features of training images (N, transforms, F):
+        each transform's mean, and the Ledoit-Wolf precision of the features about those means (kept
+        as its Cholesky factor W: the distance is the squared length of (features - mean) W)."""
+        from sklearn.covariance import LedoitWolf
+
+        features = features.astype(np.float64)
+        mean = features.mean(axis=0)
+        centred = (features - mean).reshape(-1, features.shape[2])
+        gauss = LedoitWolf(assume_centered=True).fit(centred)
+        self.transform_mean.copy_(torch.from_numpy(mean))
+        self.transform_whitening.copy_(torch.from_numpy(np.linalg.cholesky(gauss.precision_)))
 
     def fit_part_scale(self, raw: np.ndarray) -> None:
         """Standardise each part by its mean and std over normal validation samples (N, parts)."""

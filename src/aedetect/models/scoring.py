@@ -20,7 +20,12 @@ images (CIFAR-10, Caltech-101), where a mirrored normal image is still normal
 - ``"reconstruction"``: the family's own score (mean squared error; a VAE's setting);
 - ``"latent"``: squared Mahalanobis distance of the code to the Gaussian of the
   training codes (Ledoit-Wolf shrunk covariance), fitted after training;
-- ``"transform"``: cross-entropy of the true transform averaged over all of them.
+- ``"transform"``: cross-entropy of the true transform averaged over all of them;
+- ``"transform_distance"``: squared Mahalanobis distance of the encoder's features of each
+  transformed image to the mean features of the training images under that transform (one
+  covariance shared by the transforms, Ledoit-Wolf shrunk, fitted after training on up to
+  ``DISTANCE_FIT_IMAGES`` training images), averaged over the transforms: the distance-to-centre
+  score of Bergman & Hoshen's GOAD, from the same encoder passes as ``"transform"``.
 
 With one part the score is that part, raw (so the default score is the plain
 reconstruction error). With several, each is standardised by its mean and
@@ -38,7 +43,8 @@ from aedetect.errors import InputError
 TRANSFORMS = {"rotate": 4, "rotate_flip": 8, "geom": 72}  # each set starts with the one before
 # (rows, columns) shifts of transform k // 8, in quarters of the image side
 SHIFTS = ((0, 0), (0, 1), (0, -1), (1, 0), (1, 1), (1, -1), (-1, 0), (-1, 1), (-1, -1))
-PARTS = ("reconstruction", "latent", "transform")
+PARTS = ("reconstruction", "latent", "transform", "transform_distance")
+DISTANCE_FIT_IMAGES = 1000  # training images (each under every transform) that fit "transform_distance"
 
 
 def check_scoring(config, input_shape: tuple[int, ...]) -> None:
@@ -61,9 +67,10 @@ def check_scoring(config, input_shape: tuple[int, ...]) -> None:
         if config.transforms == "geom" and input_shape[1] < 4:
             raise InputError(f"transforms='geom' shifts images by a quarter of their side; samples of "
                              f"shape {tuple(input_shape)} are too small: use transforms='rotate_flip'")
-    if "transform" in parts and config.transforms is None:
-        raise InputError("score part 'transform' needs a transform head: add model option "
-                         "transforms='rotate'")
+    for part in ("transform", "transform_distance"):
+        if part in parts and config.transforms is None:
+            raise InputError(f"score part {part!r} needs a transform head: add model option "
+                             "transforms='rotate'")
     draws = config.transform_draws
     if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 256:
         raise InputError(f"transform_draws must be a whole number from 1 to 256; got {draws!r}")
