@@ -173,6 +173,8 @@ def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     ((1, 8, 12), {"transforms": "rotate"}, "square images"),
     ((1, 8, 8), {"score_parts": ["transform"]}, "transforms='rotate'"),
     ((1, 8, 8), {"score_parts": ["reconstruction", "transform_distance"]}, "transforms='rotate'"),
+    ((1, 48, 48), {"channels": [8], "hidden": [], "transforms": "rotate",
+                   "score_parts": ["reconstruction", "transform_distance"]}, "hidden=\\[256\\]"),
     ((1, 8, 8), {"score_parts": ["reconstruction", "density"]}, "distinct parts"),
     ((1, 8, 8), {"score_parts": []}, "distinct parts"),
     ((1, 8, 8), {"transforms": "shear"}, "transforms must be"),

@@ -15,7 +15,13 @@ from torch.nn import functional as F
 
 from aedetect.errors import InputError
 from aedetect.models.layers import ArchConfig, build_decoder, build_encoder, check_sizes
-from aedetect.models.scoring import check_scoring, n_transforms, transform, transform_batch
+from aedetect.models.scoring import (
+    MAX_DISTANCE_FEATURES,
+    check_scoring,
+    n_transforms,
+    transform,
+    transform_batch,
+)
 
 
 class Autoencoder(nn.Module):
@@ -50,6 +56,10 @@ class Autoencoder(nn.Module):
             self.register_buffer("latent_mean", torch.zeros(self.latent_size))
             self.register_buffer("latent_precision", torch.eye(self.latent_size))
         if "transform_distance" in self.parts:  # per-transform feature means, shared precision
+            if self.features > MAX_DISTANCE_FEATURES:
+                raise InputError(f"score part 'transform_distance' needs a covariance of the encoder's "
+                                 f"{self.features} features (at most {MAX_DISTANCE_FEATURES}): add a "
+                                 "dense layer to the encoder, e.g. model option hidden=[256]")
             self.register_buffer("transform_mean", torch.zeros(self.n_transforms, self.features))
             self.register_buffer("transform_whitening", torch.eye(self.features))  # precision = W W^T
         if len(self.parts) > 1:  # validation mean and std of each part, set by fit_part_scale
@@ -159,8 +169,9 @@ class Autoencoder(nn.Module):
 
     def fit_transform_distance(self, features: np.ndarray) -> None:
         """Fit the "transform_distance" part to the features of training images (N, transforms, F):
-        each transform's mean, and the Ledoit-Wolf precision of the features about those means (kept
-        as its Cholesky factor W: the distance is the squared length of (features - mean) W)."""
+        each transform's mean, and the Ledoit-Wolf covariance of the features about those means (kept
+        as W = V / sqrt(eigenvalues), its inverse square root: the distance is the squared length of
+        (features - mean) W, defined even when a feature never varies)."""
         from sklearn.covariance import LedoitWolf
 
         features = features.astype(np.float64)
@@ -168,7 +179,9 @@ class Autoencoder(nn.Module):
         centred = (features - mean).reshape(-1, features.shape[2])
         gauss = LedoitWolf(assume_centered=True).fit(centred)
         self.transform_mean.copy_(torch.from_numpy(mean))
-        self.transform_whitening.copy_(torch.from_numpy(np.linalg.cholesky(gauss.precision_)))
+        values, vectors = np.linalg.eigh(gauss.covariance_)
+        values = np.maximum(values, values.max() * 1e-12)
+        self.transform_whitening.copy_(torch.from_numpy(vectors / np.sqrt(values)))
 
     def fit_part_scale(self, raw: np.ndarray) -> None:
         """Standardise each part by its mean and std over normal validation samples (N, parts)."""

@@ -45,6 +45,7 @@ TRANSFORMS = {"rotate": 4, "rotate_flip": 8, "geom": 72}  # each set starts with
 SHIFTS = ((0, 0), (0, 1), (0, -1), (1, 0), (1, 1), (1, -1), (-1, 0), (-1, 1), (-1, -1))
 PARTS = ("reconstruction", "latent", "transform", "transform_distance")
 DISTANCE_FIT_IMAGES = 1000  # training images (each under every transform) that fit "transform_distance"
+MAX_DISTANCE_FEATURES = 4096  # encoder features "transform_distance" takes a covariance of
 
 
 def check_scoring(config, input_shape: tuple[int, ...]) -> None:
