@@ -108,17 +108,21 @@ class Autoencoder(nn.Module):
             ks = torch.arange(len(x), device=x.device) % self.n_transforms
         return F.cross_entropy(self.transform_head(self.body(transform_batch(x, ks, self.n_transforms))), ks)
 
+    def _each_transform_features(self, x: torch.Tensor):
+        """Yield (k, (B, features)): the encoder's features of transform k of x, one pass at a time."""
+        for k in range(self.n_transforms):
+            yield k, self.body(transform(x, k))
+
     def transform_features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, transforms, features): the encoder's features of every transform of x."""
-        return torch.stack([self.body(transform(x, k)) for k in range(self.n_transforms)], dim=1)
+        return torch.stack([f for _, f in self._each_transform_features(x)], dim=1)
 
     def transform_parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """(B,) each, averaged over every transform of x: "transform", the cross-entropy of the true
         transform; "transform_distance", the squared Mahalanobis distance of the features to that
         transform's training mean (only when it is a score part). One encoder pass per transform."""
         nll, distance = [], []
-        for k in range(self.n_transforms):
-            f = self.body(transform(x, k))
+        for k, f in self._each_transform_features(x):
             nll.append(-self.transform_head(f).log_softmax(dim=1)[:, k])
             if "transform_distance" in self.parts:  # a sum of squares: no cancellation in float32
                 distance.append(((f - self.transform_mean[k]) @ self.transform_whitening).pow(2).sum(dim=1))
@@ -174,10 +178,10 @@ class Autoencoder(nn.Module):
         (features - mean) W, defined even when a feature never varies)."""
         from sklearn.covariance import LedoitWolf
 
-        features = features.astype(np.float64)
-        mean = features.mean(axis=0)
-        centred = (features - mean).reshape(-1, features.shape[2])
-        gauss = LedoitWolf(assume_centered=True).fit(centred)
+        centred = features.astype(np.float64)  # a copy, centred in place
+        mean = centred.mean(axis=0)
+        centred -= mean
+        gauss = LedoitWolf(assume_centered=True).fit(centred.reshape(-1, centred.shape[2]))
         self.transform_mean.copy_(torch.from_numpy(mean))
         values, vectors = np.linalg.eigh(gauss.covariance_)
         values = np.maximum(values, values.max() * 1e-12)
