@@ -41,8 +41,11 @@ CONFIGS = {  # name -> model options merged into the preset's
     "geom_x4": {"transforms": "geom", "transform_draws": 4, "score_parts": ALL_PARTS},
     "geom_x4_dist": {"transforms": "geom", "transform_draws": 4,  # geom_x4's training, one part more
                      "score_parts": [*ALL_PARTS, "transform_distance"]},
+    "geom_x4_dir": {"transforms": "geom", "transform_draws": 4,  # geom_x4's training, two parts more
+                    "score_parts": [*ALL_PARTS, "transform_distance", "transform_dirichlet"]},
 }
-SHORT = {"reconstruction": "rec", "latent": "lat", "transform": "tr", "transform_distance": "td"}
+SHORT = {"reconstruction": "rec", "latent": "lat", "transform": "tr", "transform_distance": "td",
+         "transform_dirichlet": "tdir"}
 
 
 def subsets(parts: list[str]) -> list[tuple[str, ...]]:

@@ -29,6 +29,8 @@ def onnx_scores(path, X) -> np.ndarray:
      np.random.default_rng(1).integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)),    # RGB, channels last
     ("conv_ae", {"channels": [8], "latent": 4, "transforms": "geom",                # combined score parts
                  "score_parts": ["reconstruction", "latent", "transform", "transform_distance"]}, blobs(120)),
+    ("conv_ae", {"channels": [8], "latent": 4, "transforms": "rotate_flip",
+                 "score_parts": ["reconstruction", "transform_dirichlet"]}, blobs(120)),
 ])
 def test_onnx_scores_match(tmp_path, model, options, X):
     det = AutoencoderDetector(model=model, model_options=options, epochs=2, verbose=0, random_state=0).fit(X)

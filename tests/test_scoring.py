@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from scipy.special import digamma
 from sklearn.covariance import LedoitWolf
 from sklearn.metrics import roc_auc_score
 from torch.nn import functional as F
@@ -11,7 +12,7 @@ from aedetect import AutoencoderDetector
 from aedetect.data.splits import train_validation_split
 from aedetect.errors import InputError
 from aedetect.models import build_model
-from aedetect.models.scoring import transform, transform_batch
+from aedetect.models.scoring import fit_dirichlet, transform, transform_batch
 from tests.conftest import blobs
 
 pytestmark = pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")  # tiny fits
@@ -157,6 +158,44 @@ def test_transform_distance_separates_unseen_orientations_and_survives_saving(tm
     np.testing.assert_allclose(again.score_parts(test), det.score_parts(test), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("alpha", [[5.0, 0.5, 0.2, 1.0], [40.0] + [0.05] * 11, [2.0] * 8])
+def test_fit_dirichlet_recovers_the_parameters_of_a_sample(alpha):
+    probs = np.random.default_rng(0).dirichlet(alpha, 20_000)
+    got = fit_dirichlet(np.log(np.maximum(probs, 1e-300)).mean(axis=0))
+    np.testing.assert_allclose(got, alpha, rtol=0.05)
+
+
+def test_fit_dirichlet_handles_a_confident_classifier():
+    mean_log = np.full(72, -60.0)  # the head puts ~1 on the true transform: alpha spans 9 decades
+    mean_log[3] = -1e-7
+    alpha = fit_dirichlet(mean_log)
+    grad = digamma(alpha.sum()) - digamma(alpha) + mean_log  # zero at the maximum likelihood
+    assert np.isfinite(alpha).all() and alpha.min() > 0 and np.abs(grad).max() < 1e-6
+
+
+def test_transform_dirichlet_is_minus_each_transforms_dirichlet_loglik_averaged(tmp_path):
+    X = oriented(240)
+    det = AutoencoderDetector(model="conv_ae", epochs=4, batch_size=32, random_state=0, verbose=0,
+                              model_options={**OPTIONS, "transforms": "rotate",
+                                             "score_parts": ["reconstruction", "transform_dirichlet"]}).fit(X)
+    test = np.concatenate([oriented(40, seed=1), np.rot90(oriented(40, seed=2), 2, axes=(1, 2))])
+    model = det.model_
+    with torch.no_grad():
+        x = det._to_tensor(test)
+        log_p = [model.transform_head(model.body(transform(x, k))).double().log_softmax(1).numpy()
+                 for k in range(4)]
+        got = model.raw_parts(x)[:, 1].double().numpy()
+    alpha = model.transform_alpha.double().numpy()
+    assert alpha.shape == (4, 4) and (alpha > 0).all() and not np.allclose(alpha, 1)
+    offset = model.transform_loglik_mean.double().numpy()
+    want = np.mean([offset[k] - lp @ (alpha[k] - 1) for k, lp in enumerate(log_p)], axis=0)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * want.std())
+    assert roc_auc_score(np.repeat([0, 1], 40), got) > 0.9  # upside-down images are anomalous
+    det.save(tmp_path / "m")
+    again = AutoencoderDetector.load(tmp_path / "m", device="cpu")
+    np.testing.assert_allclose(again.score_parts(test), det.score_parts(test), rtol=1e-4, atol=1e-5)
+
+
 def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     X = blobs(120)
     det = AutoencoderDetector(model="vae", epochs=2, random_state=0, verbose=0,
@@ -173,6 +212,7 @@ def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     ((1, 8, 12), {"transforms": "rotate"}, "square images"),
     ((1, 8, 8), {"score_parts": ["transform"]}, "transforms='rotate'"),
     ((1, 8, 8), {"score_parts": ["reconstruction", "transform_distance"]}, "transforms='rotate'"),
+    ((1, 8, 8), {"score_parts": ["transform_dirichlet"]}, "transforms='rotate'"),
     ((1, 48, 48), {"channels": [8], "hidden": [], "transforms": "rotate",
                    "score_parts": ["reconstruction", "transform_distance"]}, "hidden=\\[256\\]"),
     ((1, 8, 8), {"score_parts": ["reconstruction", "density"]}, "distinct parts"),

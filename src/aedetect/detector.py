@@ -200,15 +200,20 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
 
     def _fit_score_parts(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
         """After training: the Gaussian of the training codes for the "latent" score part, the
-        per-transform feature means and precision for "transform_distance", and the validation mean
+        per-transform feature means and precision for "transform_distance", the per-transform
+        Dirichlet of the head's outputs for "transform_dirichlet", and the validation mean
         and std of every part when the score sums several
         (model option ``score_parts``, see :mod:`aedetect.models.scoring`)."""
         parts = self.model_.parts
         if "latent" in parts:
             self.model_.fit_latent(self._map_batches(X_train, "encode"))
-        if "transform_distance" in parts:  # evenly spaced training images, at most 1,000
+        if {"transform_distance", "transform_dirichlet"} & set(parts):  # evenly spaced, at most 1,000
             step = math.ceil(len(X_train) / DISTANCE_FIT_IMAGES)
-            self.model_.fit_transform_distance(self._map_batches(X_train[::step], "transform_features"))
+            features = self._map_batches(X_train[::step], "transform_features")  # (N, transforms, F)
+            if "transform_distance" in parts:
+                self.model_.fit_transform_distance(features)
+            if "transform_dirichlet" in parts:
+                self.model_.fit_transform_dirichlet(features)
         if len(parts) > 1:
             self.model_.fit_part_scale(self._map_batches(X_val, "raw_parts").astype(np.float64))
 

@@ -18,6 +18,7 @@ from aedetect.models.layers import ArchConfig, build_decoder, build_encoder, che
 from aedetect.models.scoring import (
     MAX_DISTANCE_FEATURES,
     check_scoring,
+    fit_dirichlet,
     n_transforms,
     transform,
     transform_batch,
@@ -62,6 +63,9 @@ class Autoencoder(nn.Module):
                                  "dense layer to the encoder, e.g. model option hidden=[256]")
             self.register_buffer("transform_mean", torch.zeros(self.n_transforms, self.features))
             self.register_buffer("transform_whitening", torch.eye(self.features))  # precision = W W^T
+        if "transform_dirichlet" in self.parts:  # per transform, the Dirichlet of the head's softmax
+            self.register_buffer("transform_alpha", torch.ones(self.n_transforms, self.n_transforms))
+            self.register_buffer("transform_loglik_mean", torch.zeros(self.n_transforms))  # of the fit images
         if len(self.parts) > 1:  # validation mean and std of each part, set by fit_part_scale
             self.register_buffer("part_center", torch.zeros(len(self.parts)))
             self.register_buffer("part_scale", torch.ones(len(self.parts)))
@@ -120,15 +124,24 @@ class Autoencoder(nn.Module):
     def transform_parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """(B,) each, averaged over every transform of x: "transform", the cross-entropy of the true
         transform; "transform_distance", the squared Mahalanobis distance of the features to that
-        transform's training mean (only when it is a score part). One encoder pass per transform."""
-        nll, distance = [], []
+        transform's training mean; "transform_dirichlet", minus the head's softmax output's
+        log-likelihood under that transform's Dirichlet, plus its mean over the fit images (these two
+        only when they are score parts). One encoder pass per transform."""
+        nll, distance, dirichlet = [], [], []
         for k, f in self._each_transform_features(x):
-            nll.append(-self.transform_head(f).log_softmax(dim=1)[:, k])
+            logits = self.transform_head(f)
+            nll.append(-logits.log_softmax(dim=1)[:, k])
             if "transform_distance" in self.parts:  # a sum of squares: no cancellation in float32
                 distance.append(((f - self.transform_mean[k]) @ self.transform_whitening).pow(2).sum(dim=1))
+            if "transform_dirichlet" in self.parts:  # float64, then relative to the fit images' mean:
+                log_p = logits.double().log_softmax(dim=1)  # alpha can be ~1e7 and log p ~ -1e-7,
+                loglik = log_p @ (self.transform_alpha[k].double() - 1)  # the sum ~1e5 and its spread ~1
+                dirichlet.append((self.transform_loglik_mean[k].double() - loglik).to(f.dtype))
         out = {"transform": torch.stack(nll, dim=1).mean(dim=1)}
         if distance:
             out["transform_distance"] = torch.stack(distance, dim=1).mean(dim=1)
+        if dirichlet:
+            out["transform_dirichlet"] = torch.stack(dirichlet, dim=1).mean(dim=1)
         return out
 
     def transform_nll(self, x: torch.Tensor) -> torch.Tensor:
@@ -147,7 +160,7 @@ class Autoencoder(nn.Module):
         if "latent" in self.parts:
             d = self.encode(x) - self.latent_mean
             columns["latent"] = ((d @ self.latent_precision) * d).sum(dim=1)
-        if {"transform", "transform_distance"} & set(self.parts):
+        if {"transform", "transform_distance", "transform_dirichlet"} & set(self.parts):
             columns.update(self.transform_parts(x))
         return torch.stack([columns[p] for p in self.parts], dim=1)
 
@@ -186,6 +199,20 @@ class Autoencoder(nn.Module):
         values, vectors = np.linalg.eigh(gauss.covariance_)
         values = np.maximum(values, values.max() * 1e-12)
         self.transform_whitening.copy_(torch.from_numpy(vectors / np.sqrt(values)))
+
+    def fit_transform_dirichlet(self, features: np.ndarray) -> None:
+        """Fit the "transform_dirichlet" part to the features of training images (N, transforms, F):
+        for each transform k, the maximum-likelihood Dirichlet of the head's softmax outputs for the
+        images under transform k (its statistic: their mean log), and the mean over those images of
+        the log-likelihood without its constant, which the part is measured from."""
+        device = self.transform_alpha.device
+        with torch.no_grad():
+            mean_log = sum(self.transform_head(torch.from_numpy(features[i:i + 256]).to(device))
+                           .double().log_softmax(dim=2).sum(dim=0) for i in range(0, len(features), 256))
+        mean_log = (mean_log / len(features)).cpu().numpy()  # (transforms applied, transforms predicted)
+        alpha = torch.from_numpy(np.stack([fit_dirichlet(row) for row in mean_log])).float()
+        self.transform_alpha.copy_(alpha)
+        self.transform_loglik_mean.copy_(((alpha.double() - 1) * torch.from_numpy(mean_log)).sum(dim=1))
 
     def fit_part_scale(self, raw: np.ndarray) -> None:
         """Standardise each part by its mean and std over normal validation samples (N, parts)."""

@@ -25,7 +25,11 @@ images (CIFAR-10, Caltech-101), where a mirrored normal image is still normal
   transformed image to the mean features of the training images under that transform (one
   covariance shared by the transforms, Ledoit-Wolf shrunk, fitted after training on up to
   ``DISTANCE_FIT_IMAGES`` training images), averaged over the transforms: the distance-to-centre
-  score of Bergman & Hoshen's GOAD, from the same encoder passes as ``"transform"``.
+  score of Bergman & Hoshen's GOAD, from the same encoder passes as ``"transform"``;
+- ``"transform_dirichlet"``: minus the Dirichlet log-likelihood (up to a constant) of the transform
+  head's softmax output for each transformed image, one Dirichlet per transform fitted by maximum
+  likelihood after training on the same training images as ``"transform_distance"``, averaged over
+  the transforms: Golan & El-Yaniv's normality score, where ``"transform"`` is their simplified one.
 
 With one part the score is that part, raw (so the default score is the plain
 reconstruction error). With several, each is standardised by its mean and
@@ -35,7 +39,9 @@ standardised parts are summed: no anomaly is ever needed to weigh them.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from scipy import special
 from torch.nn import functional as F
 
 from aedetect.errors import InputError
@@ -43,8 +49,8 @@ from aedetect.errors import InputError
 TRANSFORMS = {"rotate": 4, "rotate_flip": 8, "geom": 72}  # each set starts with the one before
 # (rows, columns) shifts of transform k // 8, in quarters of the image side
 SHIFTS = ((0, 0), (0, 1), (0, -1), (1, 0), (1, 1), (1, -1), (-1, 0), (-1, 1), (-1, -1))
-PARTS = ("reconstruction", "latent", "transform", "transform_distance")
-DISTANCE_FIT_IMAGES = 1000  # training images (each under every transform) that fit "transform_distance"
+PARTS = ("reconstruction", "latent", "transform", "transform_distance", "transform_dirichlet")
+DISTANCE_FIT_IMAGES = 1000  # training images (each under every transform) that fit the two parts after it
 MAX_DISTANCE_FEATURES = 4096  # encoder features "transform_distance" takes a covariance of
 
 
@@ -68,7 +74,7 @@ def check_scoring(config, input_shape: tuple[int, ...]) -> None:
         if config.transforms == "geom" and input_shape[1] < 4:
             raise InputError(f"transforms='geom' shifts images by a quarter of their side; samples of "
                              f"shape {tuple(input_shape)} are too small: use transforms='rotate_flip'")
-    for part in ("transform", "transform_distance"):
+    for part in ("transform", "transform_distance", "transform_dirichlet"):
         if part in parts and config.transforms is None:
             raise InputError(f"score part {part!r} needs a transform head: add model option "
                              "transforms='rotate'")
@@ -118,3 +124,37 @@ def transform_batch(x: torch.Tensor, ks: torch.Tensor, n: int) -> torch.Tensor:
         if chosen.any():
             out[chosen] = torch.rot90(out[chosen], r, dims=(2, 3))
     return out
+
+
+def _dirichlet_loglik(alpha: np.ndarray, mean_log: np.ndarray) -> float:
+    """Mean log-likelihood of Dirichlet(alpha) over samples whose mean log is ``mean_log``."""
+    return float(special.gammaln(alpha.sum()) - special.gammaln(alpha).sum() + ((alpha - 1) * mean_log).sum())
+
+
+def fit_dirichlet(mean_log: np.ndarray, iterations: int = 200, tol: float = 1e-10) -> np.ndarray:
+    """Maximum-likelihood Dirichlet parameters (n,) from the mean log (n,) of probability vectors,
+    the sufficient statistic: Newton's method on the concave log-likelihood, whose Hessian is a
+    diagonal plus a constant, solved in O(n) (Minka 2000, "Estimating a Dirichlet distribution"),
+    halving a step that would leave alpha > 0 or lower the likelihood; from alpha = 1."""
+    s = np.asarray(mean_log, dtype=np.float64)
+    alpha = np.ones_like(s)
+    value = _dirichlet_loglik(alpha, s)
+    for _ in range(iterations):
+        grad = special.digamma(alpha.sum()) - special.digamma(alpha) + s
+        q = -special.polygamma(1, alpha)  # Hessian = diag(q) + z 1 1^T
+        z = special.polygamma(1, alpha.sum())
+        b = (grad / q).sum() / (1 / z + (1 / q).sum())
+        step = (grad - b) / q  # Hessian^-1 grad
+        t = 1.0
+        while True:
+            new = alpha - t * step
+            if (new > 0).all() and (new_value := _dirichlet_loglik(new, s)) >= value:
+                break
+            t /= 2
+            if t < 1e-12:
+                return alpha
+        done = np.abs(new - alpha).max() <= tol * new.max()
+        alpha, value = new, new_value
+        if done:
+            break
+    return alpha
