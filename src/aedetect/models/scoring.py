@@ -135,7 +135,7 @@ def fit_dirichlet(mean_log: np.ndarray, iterations: int = 200, tol: float = 1e-1
     """Maximum-likelihood Dirichlet parameters (n,) from the mean log (n,) of probability vectors,
     the sufficient statistic: Newton's method on the concave log-likelihood, whose Hessian is a
     diagonal plus a constant, solved in O(n) (Minka 2000, "Estimating a Dirichlet distribution"),
-    halving a step that would leave alpha > 0 or lower the likelihood; from alpha = 1."""
+    halving a step that would make an alpha <= 0 or lower the likelihood; from alpha = 1."""
     s = np.asarray(mean_log, dtype=np.float64)
     alpha = np.ones_like(s)
     value = _dirichlet_loglik(alpha, s)
