@@ -145,17 +145,26 @@ def test_transform_distance_is_each_transforms_mahalanobis_distance_averaged():
     np.testing.assert_allclose(got[:, 0], np.mean(nll, axis=0), rtol=1e-5)
 
 
-def test_transform_distance_separates_unseen_orientations_and_survives_saving(tmp_path):
-    X = oriented(240)
+def fit_on_oriented(part: str) -> tuple[AutoencoderDetector, np.ndarray]:
+    """A detector scoring reconstruction + ``part``, fitted on upright images; test images: 40
+    upright, then 40 upside down (anomalous)."""
     det = AutoencoderDetector(model="conv_ae", epochs=4, batch_size=32, random_state=0, verbose=0,
                               model_options={**OPTIONS, "transforms": "rotate",
-                                             "score_parts": ["reconstruction", "transform_distance"]}).fit(X)
-    test = np.concatenate([oriented(40, seed=1), np.rot90(oriented(40, seed=2), 2, axes=(1, 2))])
+                                             "score_parts": ["reconstruction", part]}).fit(oriented(240))
+    return det, np.concatenate([oriented(40, seed=1), np.rot90(oriented(40, seed=2), 2, axes=(1, 2))])
+
+
+def assert_survives_saving(det: AutoencoderDetector, test: np.ndarray, path) -> None:
+    det.save(path)
+    again = AutoencoderDetector.load(path, device="cpu")
+    np.testing.assert_allclose(again.score_parts(test), det.score_parts(test), rtol=1e-4, atol=1e-5)
+
+
+def test_transform_distance_separates_unseen_orientations_and_survives_saving(tmp_path):
+    det, test = fit_on_oriented("transform_distance")
     distance = det.score_parts(test)[:, 1]
     assert roc_auc_score(np.repeat([0, 1], 40), distance) > 0.9
-    det.save(tmp_path / "m")
-    again = AutoencoderDetector.load(tmp_path / "m", device="cpu")
-    np.testing.assert_allclose(again.score_parts(test), det.score_parts(test), rtol=1e-4, atol=1e-5)
+    assert_survives_saving(det, test, tmp_path / "m")
 
 
 @pytest.mark.parametrize("alpha", [[5.0, 0.5, 0.2, 1.0], [40.0] + [0.05] * 11, [2.0] * 8])
@@ -174,11 +183,7 @@ def test_fit_dirichlet_handles_a_confident_classifier():
 
 
 def test_transform_dirichlet_is_minus_each_transforms_dirichlet_loglik_averaged(tmp_path):
-    X = oriented(240)
-    det = AutoencoderDetector(model="conv_ae", epochs=4, batch_size=32, random_state=0, verbose=0,
-                              model_options={**OPTIONS, "transforms": "rotate",
-                                             "score_parts": ["reconstruction", "transform_dirichlet"]}).fit(X)
-    test = np.concatenate([oriented(40, seed=1), np.rot90(oriented(40, seed=2), 2, axes=(1, 2))])
+    det, test = fit_on_oriented("transform_dirichlet")
     model = det.model_
     with torch.no_grad():
         x = det._to_tensor(test)
@@ -191,9 +196,7 @@ def test_transform_dirichlet_is_minus_each_transforms_dirichlet_loglik_averaged(
     want = np.mean([offset[k] - lp @ (alpha[k] - 1) for k, lp in enumerate(log_p)], axis=0)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * want.std())
     assert roc_auc_score(np.repeat([0, 1], 40), got) > 0.9  # upside-down images are anomalous
-    det.save(tmp_path / "m")
-    again = AutoencoderDetector.load(tmp_path / "m", device="cpu")
-    np.testing.assert_allclose(again.score_parts(test), det.score_parts(test), rtol=1e-4, atol=1e-5)
+    assert_survives_saving(det, test, tmp_path / "m")
 
 
 def test_a_model_with_score_parts_saves_and_loads(tmp_path):
