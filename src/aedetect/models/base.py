@@ -17,6 +17,7 @@ from aedetect.errors import InputError
 from aedetect.models.layers import ArchConfig, build_decoder, build_encoder, check_sizes
 from aedetect.models.scoring import (
     MAX_DISTANCE_FEATURES,
+    TRANSFORM_PARTS,
     check_scoring,
     fit_dirichlet,
     n_transforms,
@@ -160,7 +161,7 @@ class Autoencoder(nn.Module):
         if "latent" in self.parts:
             d = self.encode(x) - self.latent_mean
             columns["latent"] = ((d @ self.latent_precision) * d).sum(dim=1)
-        if {"transform", "transform_distance", "transform_dirichlet"} & set(self.parts):
+        if set(TRANSFORM_PARTS) & set(self.parts):
             columns.update(self.transform_parts(x))
         return torch.stack([columns[p] for p in self.parts], dim=1)
 

@@ -50,6 +50,7 @@ TRANSFORMS = {"rotate": 4, "rotate_flip": 8, "geom": 72}  # each set starts with
 # (rows, columns) shifts of transform k // 8, in quarters of the image side
 SHIFTS = ((0, 0), (0, 1), (0, -1), (1, 0), (1, 1), (1, -1), (-1, 0), (-1, 1), (-1, -1))
 PARTS = ("reconstruction", "latent", "transform", "transform_distance", "transform_dirichlet")
+TRANSFORM_PARTS = PARTS[2:]  # the parts of the transformed images' encoder passes: need a transform head
 DISTANCE_FIT_IMAGES = 1000  # training images (each under every transform) that fit the two parts after it
 MAX_DISTANCE_FEATURES = 4096  # encoder features "transform_distance" takes a covariance of
 
@@ -74,7 +75,7 @@ def check_scoring(config, input_shape: tuple[int, ...]) -> None:
         if config.transforms == "geom" and input_shape[1] < 4:
             raise InputError(f"transforms='geom' shifts images by a quarter of their side; samples of "
                              f"shape {tuple(input_shape)} are too small: use transforms='rotate_flip'")
-    for part in ("transform", "transform_distance", "transform_dirichlet"):
+    for part in TRANSFORM_PARTS:
         if part in parts and config.transforms is None:
             raise InputError(f"score part {part!r} needs a transform head: add model option "
                              "transforms='rotate'")
