@@ -157,3 +157,41 @@ def test_parallel_jobs_give_the_rows_of_one_job():
     for a, b in zip(one, two):
         assert a["auroc"] == pytest.approx(b["auroc"], abs=1e-9)
         assert a["threshold"] == pytest.approx(b["threshold"])
+
+
+def test_a_stopped_benchmark_goes_on_with_resume(tmp_path, monkeypatch):
+    import aedetect.protocols as protocols
+
+    args = ["one-class", tmp_path / "run", "--dataset", "mnist", "--classes", "0,1"]
+    whole, _ = run_quick(*args[:1], tmp_path / "whole", *args[2:])
+    assert not (tmp_path / "whole" / "runs").exists()  # kept only until the results are written
+
+    train = protocols._run_unit
+
+    def stop_at_class_1(task, *a, **kw):
+        if task.name == "1":
+            raise RuntimeError("power cut")
+        return train(task, *a, **kw)
+
+    monkeypatch.setattr(protocols, "_run_unit", stop_at_class_1)
+    with pytest.raises(AssertionError, match="power cut"):
+        run_quick(*args)
+    monkeypatch.undo()
+    runs = tmp_path / "run" / "runs"
+    assert [p.name for p in runs.iterdir()] == ["0-cae-seed0.json"]
+    assert not (tmp_path / "run" / "results.json").exists()
+
+    again = CliRunner().invoke(app, ["benchmark", "one-class", "--data", str(real_data("")), "--out",
+                                     str(tmp_path / "run"), "--quiet"])
+    assert again.exit_code == 2 and "holds 1 finished runs" in again.output and "--resume" in again.output
+    other = CliRunner().invoke(app, ["benchmark", "one-class", "--data", str(real_data("")), "--models",
+                                     "cae", "--seeds", "1", "--epochs", "2", "--limit", "20", "--classes",
+                                     "0,1", "--resume", "--quiet", "--out", str(tmp_path / "run")])
+    assert other.exit_code == 2 and "other settings: epochs 1 (now 2)" in other.output
+
+    resumed, md = run_quick(*args, "--resume")
+    assert not runs.exists() and "1 of 2 runs from a stopped run" in md
+    first, second = resumed["rows"]
+    assert "resumed_from" in first and "resumed_from" not in second
+    for a, b in zip(whole["rows"], resumed["rows"]):  # the same numbers as the run that was not stopped
+        assert a["auroc"] == pytest.approx(b["auroc"], abs=1e-9) and a["normal"] == b["normal"]

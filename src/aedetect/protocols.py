@@ -21,6 +21,8 @@ Results are rows (one per model, seed and test set) with AUROC and AUPR
 
 from __future__ import annotations
 
+import json
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -220,29 +222,87 @@ class PyODRun:
 def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[int], *, preset: str,
               epochs: int | None = None, dataset: str = "", on_run: Callable | None = None,
               fixed_thresholds: tuple[float, ...] = (), model_options: dict | None = None,
-              jobs: int = 1) -> list[dict]:
+              jobs: int = 1, store: Path | None = None) -> list[dict]:
     """Train every model x seed on every task once; score its test samples once; one row per test set.
 
     ``jobs`` > 1 trains that many models at a time, each in its own process with an equal share
-    of this process's torch threads; the rows come back in the same order as with one job."""
+    of this process's torch threads; the rows come back in the same order as with one job.
+    ``store``: a folder that keeps each finished run's rows (one JSON file per task, model and seed,
+    with the settings), so that a stopped run can go on; runs already there are loaded, not trained
+    again (their rows say so in ``resumed_from``), and ones made with other settings are refused."""
     units = [(task, model, seed) for task in tasks for model in models for seed in seeds]
     settings = {"protocol": protocol, "preset": preset, "epochs": epochs, "dataset": dataset,
                 "fixed_thresholds": fixed_thresholds, "model_options": model_options}
-    done = (lambda i: on_run(units[i][0].name, units[i][1], units[i][2])) if on_run else None
-    return [row for rows in map_jobs(_run_unit, units, jobs, done, **settings) for row in rows]
+    results = [_load_run(store, *unit, settings) if store else None for unit in units]
+    todo = [i for i, rows in enumerate(results) if rows is None]
+    if on_run:
+        for i, rows in enumerate(results):
+            if rows is not None:
+                on_run(*_unit_names(units[i]))
+
+    def done(k: int, rows: list[dict]) -> None:
+        i = todo[k]
+        results[i] = rows
+        if store:
+            _save_run(store, *units[i], settings, rows)
+        if on_run:
+            on_run(*_unit_names(units[i]))
+
+    map_jobs(_run_unit, [units[i] for i in todo], jobs, done, **settings)
+    return [row for rows in results for row in rows]
+
+
+def _unit_names(unit: tuple) -> tuple[str, str, int]:
+    task, model, seed = unit
+    return task.name, model, seed
+
+
+def _run_file(store: Path, task: Task, model: str, seed: int) -> Path:
+    return store / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', task.name)}-{model}-seed{seed}.json"
+
+
+def _run_key(task: Task, model: str, seed: int, settings: dict) -> dict:
+    """What a stored run must match to be reused (JSON-shaped, as read back)."""
+    sizes = {"n_train": len(task.X_train), "n_test": len(task.X_test)}
+    return json.loads(json.dumps({"task": task.name, "model": model, "seed": seed, **sizes, **settings}))
+
+
+def _save_run(store: Path, task: Task, model: str, seed: int, settings: dict, rows: list[dict]) -> None:
+    from aedetect.files import write_json
+
+    write_json(_run_file(store, task, model, seed),
+               {"run": _run_key(task, model, seed, settings), "code": _code_version(), "rows": rows})
+
+
+def _load_run(store: Path, task: Task, model: str, seed: int, settings: dict) -> list[dict] | None:
+    """The rows of a stored run of this task, model and seed, or None when there is none."""
+    path = _run_file(store, task, model, seed)
+    if not path.exists():
+        return None
+    try:
+        saved = json.loads(path.read_text())
+        key, code, rows = saved["run"], saved["code"], saved["rows"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise InputError(f"{path} is not a stored run ({err}): delete it to train that run again") from None
+    want = _run_key(task, model, seed, settings)
+    if key != want:
+        diff = ", ".join(f"{k} {key.get(k)!r} (now {v!r})" for k, v in want.items() if key.get(k) != v)
+        raise InputError(f"{path} was made with other settings: {diff}; use another --out folder, "
+                         f"or delete {store} to start afresh")
+    return [{**row, "resumed_from": code} for row in rows]
 
 
 def map_jobs(fn: Callable, calls: list[tuple], jobs: int = 1, on_done: Callable | None = None,
              **kwargs) -> list:
     """``[fn(*call, **kwargs) for call in calls]``, in that order. ``jobs`` > 1 runs that many
     calls at a time, each in a spawned process, and passes ``threads`` (an equal share of this
-    process's torch threads) to ``fn``; ``on_done(i)`` is called as call i finishes."""
+    process's torch threads) to ``fn``; ``on_done(i, result)`` is called as call i finishes."""
     if jobs <= 1:
         results = []
         for i, call in enumerate(calls):
             results.append(fn(*call, **kwargs))
             if on_done:
-                on_done(i)
+                on_done(i, results[-1])
         return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -254,9 +314,10 @@ def map_jobs(fn: Callable, calls: list[tuple], jobs: int = 1, on_done: Callable 
                    for i, call in enumerate(calls)}
         try:
             for future in as_completed(futures):
-                results[futures[future]] = future.result()
+                i = futures[future]
+                results[i] = future.result()
                 if on_done:
-                    on_done(futures[future])
+                    on_done(i, results[i])
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise

@@ -3,12 +3,14 @@ and report.html."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 import typer
 
 from aedetect.cli.common import info, parse_json_option, user_errors
+from aedetect.errors import InputError
 
 
 def benchmark(
@@ -33,6 +35,9 @@ def benchmark(
                                       "[\"reconstruction\", \"transform\"]}' (see benchmarks/README.md)."),
     jobs: int = typer.Option(1, min=1, help="Models trained at a time, each in its own process with "
                              "an equal share of the CPU threads (same rows as one job)."),
+    resume: bool = typer.Option(False, "--resume", help="Go on with a stopped run of the same command: "
+                                "the runs it finished (kept in OUT/runs/ until the results are written) "
+                                "are loaded, the others trained."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Train and test every model and seed on the protocol's splits; compare with published numbers."""
@@ -55,6 +60,12 @@ def benchmark(
             preset_params(preset)  # an unknown name is refused here, before any training
         preset = preset or protocol_preset
         options = parse_json_option("--model-options", model_options)
+        store = out / "runs"
+        stored = sorted(store.glob("*.json")) if store.is_dir() else []
+        if stored and not resume:
+            raise InputError(f"{store} holds {len(stored)} finished runs of a stopped benchmark: add "
+                             "--resume (with the same options) to go on with it, or delete the folder "
+                             "to start afresh")
         meta = {**provenance(list(range(seeds))), "protocol": protocol, "data": f"{name} at {data}",
                 "preset": preset, "epochs": epochs or "preset", "limit": limit,
                 "model_options": options or {}, "jobs": jobs}
@@ -66,8 +77,15 @@ def benchmark(
             fixed = (0.02,) if protocol == "caltech-airplanes" else ()
             rows = run_tasks(protocol, tasks, names, list(range(seeds)), preset=preset, epochs=epochs,
                              dataset=name, fixed_thresholds=fixed, model_options=options, jobs=jobs,
+                             store=store,
                              on_run=lambda t, m, s: bar.update(task, advance=1, info=f"{t} {m} seed {s}"))
-        meta["wall_seconds"] = round(time.perf_counter() - start, 1)  # training and scoring, all runs
+        # training and scoring, of the runs this command made
+        meta["wall_seconds"] = round(time.perf_counter() - start, 1)
+        resumed = sorted({r["resumed_from"] for r in rows if "resumed_from" in r})
+        if resumed:
+            runs = len({(r["normal"], r["model"], r["seed"]) for r in rows if "resumed_from" in r})
+            meta["resumed"] = (f"{runs} of {len(tasks) * len(names) * seeds} runs from a stopped run "
+                               f"(code {', '.join(resumed)}); wall_seconds counts only the others")
         summary = summarise(rows)
         tables = result_tables(protocol, summary, name)
         text = markdown(tables)
@@ -75,5 +93,6 @@ def benchmark(
         head = "\n".join(f"- {k}: {v}" for k, v in meta.items())
         write_text(out / "results.md", f"# {protocol}\n\n{head}\n\n{text}")
         benchmark_report(protocol, summary, tables, out / "report.html", dataset=name, provenance=meta)
+        shutil.rmtree(store, ignore_errors=True)  # every run is in results.json now
     Console().print(Markdown(text))
     info(f"wrote {out}/results.json, results.md, report.html")
