@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${AEDETECT_DATA:-../shared/data}
 R=benchmarks/results
-run() { .venv/bin/aedetect benchmark "$@" --data "$DATA" --quiet; }
+# RESUME=--resume goes on with a stopped run (the runs it finished are in OUT/runs/)
+run() { .venv/bin/aedetect benchmark "$@" --data "$DATA" --quiet ${RESUME:-}; }
 SSL='{"transforms": "rotate_flip", "score_parts": ["reconstruction", "latent", "transform"]}'
 GEOM4='{"transforms": "geom", "transform_draws": 4, "score_parts": ["reconstruction", "latent", "transform"]}'
 BEST='{"transforms": "geom", "transform_draws": 4, "score_parts": ["transform_distance", "transform_dirichlet"]}'
