@@ -234,6 +234,7 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
     settings = {"protocol": protocol, "preset": preset, "epochs": epochs, "dataset": dataset,
                 "fixed_thresholds": fixed_thresholds, "model_options": model_options}
     results = [_load_run(store, *unit, settings) if store else None for unit in units]
+    code = _code_version() if store else ""  # the code these runs start from (it may change on disk)
     todo = [i for i, rows in enumerate(results) if rows is None]
     if on_run:
         for i, rows in enumerate(results):
@@ -244,7 +245,7 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
         i = todo[k]
         results[i] = rows
         if store:
-            _save_run(store, *units[i], settings, rows)
+            _save_run(store, *units[i], settings, rows, code)
         if on_run:
             on_run(*_unit_names(units[i]))
 
@@ -267,11 +268,12 @@ def _run_key(task: Task, model: str, seed: int, settings: dict) -> dict:
     return json.loads(json.dumps({"task": task.name, "model": model, "seed": seed, **sizes, **settings}))
 
 
-def _save_run(store: Path, task: Task, model: str, seed: int, settings: dict, rows: list[dict]) -> None:
+def _save_run(store: Path, task: Task, model: str, seed: int, settings: dict, rows: list[dict],
+              code: str) -> None:
     from aedetect.files import write_json
 
     write_json(_run_file(store, task, model, seed),
-               {"run": _run_key(task, model, seed, settings), "code": _code_version(), "rows": rows})
+               {"run": _run_key(task, model, seed, settings), "code": code, "rows": rows})
 
 
 def _load_run(store: Path, task: Task, model: str, seed: int, settings: dict) -> list[dict] | None:
