@@ -61,7 +61,7 @@ def benchmark(
         preset = preset or protocol_preset
         options = parse_json_option("--model-options", model_options)
         store = out / "runs"
-        stored = sorted(store.glob("*.json")) if store.is_dir() else []
+        stored = list(store.glob("*.json")) if store.is_dir() else []
         if stored and not resume:
             raise InputError(f"{store} holds {len(stored)} finished runs of a stopped benchmark: add "
                              "--resume (with the same options) to go on with it, or delete the folder "
@@ -71,9 +71,10 @@ def benchmark(
                 "model_options": options or {}, "jobs": jobs}
         if jobs > 1:
             meta["threads_per_job"] = threads_per_job(jobs)
+        total = len(tasks) * len(names) * seeds  # runs: one model trained and scored
         start = time.perf_counter()
         with progress_bar(0 if quiet else 1) as bar:
-            task = bar.add_task(f"{protocol}", total=len(tasks) * len(names) * seeds, info="")
+            task = bar.add_task(f"{protocol}", total=total, info="")
             fixed = (0.02,) if protocol == "caltech-airplanes" else ()
             rows = run_tasks(protocol, tasks, names, list(range(seeds)), preset=preset, epochs=epochs,
                              dataset=name, fixed_thresholds=fixed, model_options=options, jobs=jobs,
@@ -84,7 +85,7 @@ def benchmark(
         resumed = sorted({r["resumed_from"] for r in rows if "resumed_from" in r})
         if resumed:
             runs = len({(r["normal"], r["model"], r["seed"]) for r in rows if "resumed_from" in r})
-            meta["resumed"] = (f"{runs} of {len(tasks) * len(names) * seeds} runs from a stopped run "
+            meta["resumed"] = (f"{runs} of {total} runs from a stopped run "
                                f"(code {', '.join(resumed)}); wall_seconds counts only the others")
         summary = summarise(rows)
         tables = result_tables(protocol, summary, name)
