@@ -60,6 +60,7 @@ def main() -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--epochs", type=int, default=None, help="default: the preset's")
     ap.add_argument("--preset", default=None, help="default: the one-class protocol's")
+    ap.add_argument("--lr-schedule", default="constant", choices=["constant", "cosine"])
     ap.add_argument("--configs", nargs="+", default=["plain", "rotate"], choices=sorted(CONFIGS))
     ap.add_argument("--members", type=int, default=1, help="an ensemble of this many models per row "
                     "(seeds SEED, SEED + 100, ...; each part the mean of the members' standardised "
@@ -83,20 +84,21 @@ def main() -> None:
     preset = args.preset or ONE_CLASS_PRESET[args.dataset]
     meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
             "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs},
-            "members": args.members}
+            "members": args.members, "lr_schedule": args.lr_schedule}
     tasks = one_class_tasks(_dataset(args.dataset, args.data), args.classes)
     units = [(task, config, seed) for task in tasks for config in args.configs for seed in args.seeds]
     if args.jobs > 1:
         meta.update(jobs=args.jobs, threads_per_job=threads_per_job(args.jobs))
     start = time.perf_counter()
     rows = [row for rows in map_jobs(run_one, units, args.jobs, preset=preset, epochs=args.epochs,
-                                     members=args.members) for row in rows]
+                                     members=args.members, lr_schedule=args.lr_schedule)
+            for row in rows]
     meta["wall_seconds"] = round(time.perf_counter() - start, 1)
     write(args, meta, rows)
 
 
 def run_one(task, config: str, seed: int, *, preset: str, epochs: int | None, members: int = 1,
-            threads: int | None = None) -> list[dict]:
+            lr_schedule: str = "constant", threads: int | None = None) -> list[dict]:
     """Train one model (or ``members`` models: seeds seed, seed + 100, ...); one row per subset of
     the score parts, all from one scoring pass per model."""
     if threads:
@@ -107,7 +109,7 @@ def run_one(task, config: str, seed: int, *, preset: str, epochs: int | None, me
     train_s = score_s = 0.0
     parts, dets = 0.0, []
     for m in range(members):
-        det = make_detector(preset, "cae", seed + 100 * m, epochs, CONFIGS[config])
+        det = make_detector(preset, "cae", seed + 100 * m, epochs, CONFIGS[config], lr_schedule)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.perf_counter()
@@ -186,8 +188,9 @@ def merge(args) -> None:
     if not args.name:
         sys.exit("--merge needs --name: the file name stem of the joined table")
     runs = [json.loads(p.read_text()) for p in args.merge]
-    metas = [{"members": 1, **r["provenance"]} for r in runs]  # runs before --members had one
-    same = ("dataset", "preset", "epochs", "configs", "members")
+    # runs before --members / --lr-schedule had one member / a constant rate
+    metas = [{"members": 1, "lr_schedule": "constant", **r["provenance"]} for r in runs]
+    same = ("dataset", "preset", "epochs", "configs", "members", "lr_schedule")
     for p, m in zip(args.merge[1:], metas[1:]):
         if any(m[k] != metas[0][k] for k in same):
             sys.exit(f"{p}: its {', '.join(same)} differ from {args.merge[0]}'s; only runs of the same "

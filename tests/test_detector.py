@@ -152,12 +152,16 @@ def test_load_refuses_what_is_not_a_model(tmp_path, normal_images):
         fitted(normal_images, epochs=1).save(tmp_path / "other")
 
 
-@pytest.mark.parametrize("model", ["conv_ae", "vae", "aae"])
-def test_interrupted_training_resumes_to_the_same_model(tmp_path, normal_images, model, monkeypatch):
-    """Ctrl-C keeps the last checkpoint; resuming reaches exactly the uninterrupted result."""
+@pytest.mark.parametrize(("model", "lr_schedule"), [("conv_ae", "constant"), ("vae", "constant"),
+                                                   ("aae", "constant"), ("aae", "cosine")])
+def test_interrupted_training_resumes_to_the_same_model(tmp_path, normal_images, model, lr_schedule,
+                                                        monkeypatch):
+    """Ctrl-C keeps the last checkpoint; resuming reaches exactly the uninterrupted result (the
+    annealed learning rates of the AAE's three optimizers included)."""
     import aedetect.training as training
 
-    params = dict(FAST, model=model, epochs=6, model_options={"channels": [8, 16], "latent": 8})
+    params = dict(FAST, model=model, epochs=6, model_options={"channels": [8, 16], "latent": 8},
+                  lr_schedule=lr_schedule)
     whole = AutoencoderDetector(**params).fit(normal_images)
 
     press_ctrl_c_in_epoch(monkeypatch, 4)
@@ -172,3 +176,29 @@ def test_interrupted_training_resumes_to_the_same_model(tmp_path, normal_images,
     with pytest.raises(InputError, match="another run"):
         AutoencoderDetector(**{**params, "epochs": 7}).fit(normal_images, checkpoint_dir=tmp_path / "ck",
                                                             resume=True)
+
+
+def test_cosine_schedule_anneals_every_optimizer_from_the_full_rate(tmp_path, normal_images, monkeypatch):
+    import aedetect.training as training
+
+    seen = []
+    original = training.set_learning_rate
+
+    def record(optimizers, factor):
+        original(optimizers, factor)
+        seen.append([g["lr"] for o in optimizers for g in o.param_groups])
+
+    monkeypatch.setattr(training, "set_learning_rate", record)
+    params = dict(FAST, model="aae", epochs=4, learning_rate=0.01,
+                  model_options={"channels": [8, 16], "latent": 8})
+    constant = AutoencoderDetector(**params).fit(normal_images)
+    assert seen == []  # the default leaves the rate alone
+    cosine = AutoencoderDetector(**params, lr_schedule="cosine").fit(normal_images)
+    expected = [0.01 * (1 + np.cos(np.pi * k / 4)) / 2 for k in range(4)]  # 0.01, 0.0085, 0.005, 0.0015
+    np.testing.assert_allclose(seen, [[lr] * 3 for lr in expected])
+    assert cosine.history_["train_loss"][0] == constant.history_["train_loss"][0]  # same first epoch
+    assert cosine.history_["train_loss"][1:] != constant.history_["train_loss"][1:]
+    cosine.save(tmp_path / "m")
+    assert AutoencoderDetector.load(tmp_path / "m").lr_schedule == "cosine"
+    with pytest.raises(InputError, match="lr_schedule must be one of"):
+        AutoencoderDetector(**params, lr_schedule="step").fit(normal_images)

@@ -188,6 +188,14 @@ def test_a_stopped_benchmark_goes_on_with_resume(tmp_path, monkeypatch):
                                      "cae", "--seeds", "1", "--epochs", "2", "--limit", "20", "--classes",
                                      "0,1", "--resume", "--quiet", "--out", str(tmp_path / "run")])
     assert other.exit_code == 2 and "other settings: epochs 1 (now 2)" in other.output
+    cosine = CliRunner().invoke(app, ["benchmark", "one-class", "--data", str(real_data("")), "--models",
+                                      "cae", "--seeds", "1", "--epochs", "1", "--limit", "20", "--classes",
+                                      "0,1", "--lr-schedule", "cosine", "--resume", "--quiet", "--out",
+                                      str(tmp_path / "run")])
+    assert cosine.exit_code == 2 and "lr_schedule 'constant' (now 'cosine')" in cosine.output
+    stored = json.loads((runs / "0-cae-seed0.json").read_text())
+    del stored["run"]["lr_schedule"]  # as stored before that setting existed: the constant rate
+    (runs / "0-cae-seed0.json").write_text(json.dumps(stored))
 
     resumed, md = run_quick(*args, "--resume")
     assert not runs.exists() and "1 of 2 runs from a stopped run" in md

@@ -37,7 +37,7 @@ from aedetect.files import default_mode
 from aedetect.models import build_model, model_config
 from aedetect.models.scoring import DISTANCE_FIT_IMAGES
 from aedetect.thresholds import METHODS, compute_threshold
-from aedetect.training import progress_bar, train
+from aedetect.training import LR_SCHEDULES, progress_bar, train
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -92,6 +92,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
     model_options : dict, fields of the model's Config (e.g. ``{"hidden": [400], "latent": 32}``;
         see :mod:`aedetect.models.layers` and each model's module).
     epochs, batch_size, learning_rate : training of the one loop (Adam, the model's loss).
+    lr_schedule : "constant" (the learning rate throughout) or "cosine" (annealed each epoch
+        from learning_rate to near zero in the last epoch).
     validation_fraction : share of the normal data held out from every gradient step;
         it picks the epoch whose weights are kept, drives early stopping and sets the threshold.
     threshold : method of :mod:`aedetect.thresholds` ("percentile", "mean_std",
@@ -111,7 +113,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
 
     def __init__(self, *, model: str = "dense_ae", model_options: dict | None = None,
                  epochs: int = 20, batch_size: int = 64, learning_rate: float = 1e-3,
-                 validation_fraction: float = 0.1, threshold: str = "percentile",
+                 lr_schedule: str = "constant", validation_fraction: float = 0.1,
+                 threshold: str = "percentile",
                  threshold_param: float | None = None, patience: int | None = None,
                  device: str = "auto", random_state: int | None = None, verbose: int = 1):
         self.model = model
@@ -119,6 +122,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.validation_fraction = validation_fraction
         self.threshold = threshold
         self.threshold_param = threshold_param
@@ -191,6 +195,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         self.history_ = train(self.model_, X_train, X_val, to_tensor=self._to_tensor,
                               epochs=self.epochs, batch_size=self.batch_size,
                               learning_rate=self.learning_rate, patience=self.patience,
+                              lr_schedule=self.lr_schedule,
                               seed=self.seed_, verbose=self.verbose, checkpoint=save,
                               checkpoint_every=checkpoint_every, resume=state)
         self._fit_score_parts(X_train, X_val)
@@ -266,6 +271,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                 raise InputError(f"{name} must be a positive integer; got {value!r}")
         if not self.learning_rate > 0:
             raise InputError(f"learning_rate must be positive; got {self.learning_rate!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise InputError(f"lr_schedule must be one of {LR_SCHEDULES}; got {self.lr_schedule!r}")
         if self.patience is not None and self.patience < 1:
             raise InputError(f"patience must be None or a positive integer; got {self.patience!r}")
         if self.threshold == "best_f1":

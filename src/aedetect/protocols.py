@@ -175,13 +175,14 @@ def caltech_tasks(ds, limit: int | None = None, split_seed: int = 0,
 
 
 def make_detector(preset: str, model: str, seed: int, epochs: int | None = None,
-                  model_options: dict | None = None):
+                  model_options: dict | None = None, lr_schedule: str = "constant"):
     """The detector a protocol trains: ``preset``'s network for family ``model`` (aliases cae, ae),
     silent, seeded, with ``model_options`` merged into the preset's."""
     from aedetect.detector import AutoencoderDetector
     from aedetect.presets import preset_params
 
-    overrides = {"random_state": seed, "verbose": 0, "model_options": model_options}
+    overrides = {"random_state": seed, "verbose": 0, "model_options": model_options,
+                 "lr_schedule": lr_schedule}
     if epochs:
         overrides["epochs"] = epochs
     return AutoencoderDetector(**preset_params(preset, MODEL_ALIASES.get(model, model), **overrides))
@@ -222,7 +223,7 @@ class PyODRun:
 def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[int], *, preset: str,
               epochs: int | None = None, dataset: str = "", on_run: Callable | None = None,
               fixed_thresholds: tuple[float, ...] = (), model_options: dict | None = None,
-              jobs: int = 1, store: Path | None = None) -> list[dict]:
+              lr_schedule: str = "constant", jobs: int = 1, store: Path | None = None) -> list[dict]:
     """Train every model x seed on every task once; score its test samples once; one row per test set.
 
     ``jobs`` > 1 trains that many models at a time, each in its own process with an equal share
@@ -232,7 +233,8 @@ def run_tasks(protocol: str, tasks: list[Task], models: list[str], seeds: list[i
     again (their rows say so in ``resumed_from``), and ones made with other settings are refused."""
     units = [(task, model, seed) for task in tasks for model in models for seed in seeds]
     settings = {"protocol": protocol, "preset": preset, "epochs": epochs, "dataset": dataset,
-                "fixed_thresholds": fixed_thresholds, "model_options": model_options}
+                "fixed_thresholds": fixed_thresholds, "model_options": model_options,
+                "lr_schedule": lr_schedule}
     results = [_load_run(store, *unit, settings) if store else None for unit in units]
     code = _code_version() if store else ""  # the code these runs start from (it may change on disk)
     todo = [i for i, rows in enumerate(results) if rows is None]
@@ -284,6 +286,7 @@ def _load_run(store: Path, task: Task, model: str, seed: int, settings: dict) ->
     try:
         saved = json.loads(path.read_text())
         key, code, rows = saved["run"], saved["code"], saved["rows"]
+        key = {"lr_schedule": "constant", **key}  # runs stored before the setting existed
     except (ValueError, KeyError, TypeError) as err:
         raise InputError(f"{path} is not a stored run ({err}): delete it to train that run again") from None
     want = _run_key(task, model, seed, settings)
@@ -335,14 +338,14 @@ def threads_per_job(jobs: int) -> int:
 
 def _run_unit(task: Task, model: str, seed: int, *, protocol: str, preset: str, epochs: int | None,
               dataset: str, fixed_thresholds: tuple[float, ...], model_options: dict | None,
-              threads: int | None = None) -> list[dict]:
+              lr_schedule: str = "constant", threads: int | None = None) -> list[dict]:
     """Train one model with one seed on ``task``, score its test samples once; its rows."""
     if threads:
         import torch
 
         torch.set_num_threads(threads)
     det = (PyODRun(model, seed, epochs) if model.startswith("pyod-")
-           else make_detector(preset, model, seed, epochs, model_options))
+           else make_detector(preset, model, seed, epochs, model_options, lr_schedule))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a collapse is recorded in the row instead
         start = time.perf_counter()

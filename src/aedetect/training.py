@@ -135,6 +135,16 @@ def _sum_over_processes(*values: float) -> list[float]:
     return t.tolist()
 
 
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def set_learning_rate(optimizers: list, factor: float) -> None:
+    """Each parameter group's learning rate becomes ``factor`` times the one it started with."""
+    for optimizer in optimizers:
+        for group in optimizer.param_groups:
+            group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
+
+
 class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C during training; ``epoch`` is that of the last checkpoint kept (0: none)."""
 
@@ -145,12 +155,15 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs: int,
           batch_size: int, learning_rate: float, patience: int | None, seed: int,
-          verbose: int = 1, checkpoint: Callable[[dict], None] | None = None,
+          lr_schedule: str = "constant", verbose: int = 1, checkpoint: Callable[[dict], None] | None = None,
           checkpoint_every: int = 0, resume: dict | None = None) -> dict:
     """Train ``model`` in place on X_train; X_val (normal data no gradient step sees)
     picks the epoch whose weights are kept and, with ``patience``, stops training
     after that many epochs without improvement.
 
+    ``lr_schedule``: ``"constant"`` keeps each optimizer's learning rate; ``"cosine"``
+    sets it to ``lr * (1 + cos(pi * (epoch - 1) / epochs)) / 2`` at the start of each epoch
+    (from the full rate in the first epoch to near zero in the last).
     ``to_tensor(batch)`` turns a numpy batch into a float tensor on the
     model's device. Every ``checkpoint_every`` epochs ``checkpoint(state)`` is
     called with the whole training state; ``resume=state`` continues such a
@@ -193,6 +206,8 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
             for epoch in range(first, epochs + 1):
                 model.train()
                 model.start_epoch(epoch)
+                if lr_schedule == "cosine":
+                    set_learning_rate(optimizers, (1 + math.cos(math.pi * (epoch - 1) / epochs)) / 2)
                 order = torch.randperm(n, generator=generator).numpy()
                 total = 0.0
                 for i, j in zip(bounds[:-1], bounds[1:]):

@@ -33,6 +33,8 @@ def benchmark(
     model_options: str = typer.Option(None, help="JSON merged into the preset's model options, e.g. "
                                       "'{\"transforms\": \"rotate\", \"score_parts\": "
                                       "[\"reconstruction\", \"transform\"]}' (see benchmarks/README.md)."),
+    lr_schedule: str = typer.Option("constant", help="constant, or cosine: the learning rate annealed "
+                                    "each epoch to near zero in the last (see `aedetect fit`)."),
     jobs: int = typer.Option(1, min=1, help="Models trained at a time, each in its own process with "
                              "an equal share of the CPU threads (same rows as one job)."),
     resume: bool = typer.Option(False, "--resume", help="Go on with a stopped run of the same command: "
@@ -47,7 +49,7 @@ def benchmark(
     from aedetect.files import write_json, write_text
     from aedetect.protocols import protocol_tasks, provenance, run_tasks, summarise, threads_per_job
     from aedetect.report.benchmark_report import benchmark_report, markdown, result_tables
-    from aedetect.training import progress_bar
+    from aedetect.training import LR_SCHEDULES, progress_bar
 
     with user_errors():
         names = [m.strip() for m in models.split(",") if m.strip()]
@@ -59,6 +61,8 @@ def benchmark(
 
             preset_params(preset)  # an unknown name is refused here, before any training
         preset = preset or protocol_preset
+        if lr_schedule not in LR_SCHEDULES:
+            raise InputError(f"--lr-schedule must be one of {', '.join(LR_SCHEDULES)}; got {lr_schedule!r}")
         options = parse_json_option("--model-options", model_options)
         store = out / "runs"
         stored = list(store.glob("*.json")) if store.is_dir() else []
@@ -68,7 +72,7 @@ def benchmark(
                              "to start afresh")
         meta = {**provenance(list(range(seeds))), "protocol": protocol, "data": f"{name} at {data}",
                 "preset": preset, "epochs": epochs or "preset", "limit": limit,
-                "model_options": options or {}, "jobs": jobs}
+                "model_options": options or {}, "lr_schedule": lr_schedule, "jobs": jobs}
         if jobs > 1:
             meta["threads_per_job"] = threads_per_job(jobs)
         total = len(tasks) * len(names) * seeds  # runs: one model trained and scored
@@ -77,7 +81,8 @@ def benchmark(
             task = bar.add_task(f"{protocol}", total=total, info="")
             fixed = (0.02,) if protocol == "caltech-airplanes" else ()
             rows = run_tasks(protocol, tasks, names, list(range(seeds)), preset=preset, epochs=epochs,
-                             dataset=name, fixed_thresholds=fixed, model_options=options, jobs=jobs,
+                             dataset=name, fixed_thresholds=fixed, model_options=options,
+                             lr_schedule=lr_schedule, jobs=jobs,
                              store=store,
                              on_run=lambda t, m, s: bar.update(task, advance=1, info=f"{t} {m} seed {s}"))
         # training and scoring, of the runs this command made

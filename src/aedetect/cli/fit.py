@@ -87,6 +87,8 @@ def fit(
     epochs: int = typer.Option(None, min=1, help="Default: the preset's, else 20."),
     batch_size: int = typer.Option(None, min=1, help="Default: the preset's, else 64."),
     learning_rate: float = typer.Option(None, min=0.0, help="Default: the preset's, else 1e-3."),
+    lr_schedule: str = typer.Option("constant", help="constant, or cosine: the learning rate "
+                                    "annealed each epoch to near zero in the last."),
     validation_fraction: float = typer.Option(0.1, help="Share of the normal data held out for "
                                               "early stopping and the threshold."),
     threshold: str = typer.Option("percentile", help="percentile, mean_std, contamination, "
@@ -139,7 +141,7 @@ def fit(
         else:
             params = dict(model=model or "dense_ae", model_options=options,
                           **{"epochs": 20, "batch_size": 64, "learning_rate": 1e-3, **given})
-        params.update(validation_fraction=validation_fraction, threshold=threshold,
+        params.update(lr_schedule=lr_schedule, validation_fraction=validation_fraction, threshold=threshold,
                       threshold_param=threshold_param, patience=patience, device=device,
                       random_state=seed, verbose=0 if quiet else 1)
         run = {"data": data, "normal": normal, "params": params, "test_fraction": test_fraction,
