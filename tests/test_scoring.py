@@ -223,6 +223,8 @@ def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     ((1, 8, 8), {"transforms": "shear"}, "transforms must be"),
     ((1, 3, 3), {"transforms": "geom"}, "too small"),
     ((1, 8, 8), {"augment": "crop"}, "augment must be"),
+    ((1, 8, 8), {"augment": "hflip", "transforms": "rotate_flip"}, "cannot learn which images were mirrored"),
+    ((1, 8, 8), {"augment": "hflip", "transforms": "geom"}, "transforms='rotate' with it"),
 ])
 def test_impossible_score_options_are_refused(shape, options, message):
     with pytest.raises(InputError, match=message):

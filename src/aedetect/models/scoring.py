@@ -13,7 +13,8 @@ has not learned are harder to orient.
 
 ``augment="hflip"`` mirrors a random half of each training batch: for natural
 images (CIFAR-10, Caltech-101), where a mirrored normal image is still normal
-(not measured in ``benchmarks/`` yet).
+(not measured in ``benchmarks/`` yet). With transforms only ``"rotate"``: the
+mirrored transforms of the larger sets could not be learned from randomly mirrored images.
 
 ``score_parts`` chooses what the anomaly score adds up, each part higher = more anomalous:
 
@@ -72,6 +73,10 @@ def check_scoring(config, input_shape: tuple[int, ...]) -> None:
         if len(input_shape) != 3 or input_shape[1] != input_shape[2]:
             raise InputError(f"transforms={config.transforms!r} rotates square images; samples of "
                              f"shape {tuple(input_shape)} are not: leave transforms=None")
+        if config.augment == "hflip" and config.transforms != "rotate":
+            raise InputError(f"augment='hflip' mirrors training images at random, so the transform head of "
+                             f"transforms={config.transforms!r} cannot learn which images were mirrored: "
+                             "use transforms='rotate' with it, or leave augment=None")
         if config.transforms == "geom" and input_shape[1] < 4:
             raise InputError(f"transforms='geom' shifts images by a quarter of their side; samples of "
                              f"shape {tuple(input_shape)} are too small: use transforms='rotate_flip'")
