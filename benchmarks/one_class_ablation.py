@@ -31,6 +31,7 @@ from aedetect.protocols import (
     provenance,
     threads_per_job,
 )
+from aedetect.training import LR_SCHEDULES
 
 ALL_PARTS = ["reconstruction", "latent", "transform"]
 CONFIGS = {  # name -> model options merged into the preset's
@@ -60,7 +61,7 @@ def main() -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--epochs", type=int, default=None, help="default: the preset's")
     ap.add_argument("--preset", default=None, help="default: the one-class protocol's")
-    ap.add_argument("--lr-schedule", default="constant", choices=["constant", "cosine"])
+    ap.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES)
     ap.add_argument("--configs", nargs="+", default=["plain", "rotate"], choices=sorted(CONFIGS))
     ap.add_argument("--members", type=int, default=1, help="an ensemble of this many models per row "
                     "(seeds SEED, SEED + 100, ...; each part the mean of the members' standardised "

@@ -177,7 +177,8 @@ def caltech_tasks(ds, limit: int | None = None, split_seed: int = 0,
 def make_detector(preset: str, model: str, seed: int, epochs: int | None = None,
                   model_options: dict | None = None, lr_schedule: str = "constant"):
     """The detector a protocol trains: ``preset``'s network for family ``model`` (aliases cae, ae),
-    silent, seeded, with ``model_options`` merged into the preset's."""
+    silent, seeded, with ``model_options`` merged into the preset's and the learning rate schedule
+    ``lr_schedule``."""
     from aedetect.detector import AutoencoderDetector
     from aedetect.presets import preset_params
 
