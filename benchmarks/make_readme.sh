@@ -17,6 +17,13 @@ PY
   true
 }
 head_of() { [ -f "results/$1" ] && grep -E '^- (command|code|date|machine|torch_threads|seeds|jobs|threads_per_job|wall_seconds):' "results/$1" || true; }
+result_section() {  # one `aedetect benchmark` folder: heading, header, tables (one-class: seed means); $2: its protocols.sh name
+  local f=$1
+  echo "#### $f"; echo
+  [ -f "results/$f/results.md" ] && { head_of $f/results.md; grep -E '^- resumed:' "results/$f/results.md" || true; echo; }
+  tables $f/results.md "$2"; echo
+  if [ "${f#one-class}" != "$f" ]; then seed_means $f/results.json && echo; fi
+}
 {
 cat <<'MD'
 # Benchmarks
@@ -367,12 +374,7 @@ What it does elsewhere (the same rule, applied unchanged):
 MD
 for f in one-class-cifar10-geom4 one-class-cifar10-geom4-e30 paper-cifar-geom paper-cifar-geom4 \
          paper-cifar-geom4-e30 caltech-airplanes-geom4-e30; do
-  if [ -f "results/$f/results.md" ]; then
-    echo "#### ${f}"; echo
-    head_of $f/results.md; echo
-    tables $f/results.md "${f}"; echo
-    [ "${f#one-class}" != "$f" ] && seed_means $f/results.json && echo
-  fi
+  [ -f "results/$f/results.md" ] && result_section $f "$f"
 done
 cat <<'MD'
 ### A cosine learning rate (`lr_schedule="cosine"`)
@@ -411,11 +413,7 @@ MD
 for pair in one-class-mnist-best-cos-e30:mnist-best one-class-fashion-mnist-best-cos-e30:fashion-best \
             one-class-cifar10-best-cos-e30:cifar-best paper-cifar-best-cos-e30:paper-cifar-best \
             caltech-airplanes-best-cos-e30:caltech-best; do
-  f=${pair%%:*}
-  echo "#### $f"; echo
-  [ -f "results/$f/results.md" ] && { head_of $f/results.md; grep -E '^- resumed:' "results/$f/results.md" || true; echo; }
-  tables $f/results.md "${pair##*:}"; echo
-  [ "${f#one-class}" != "$f" ] && seed_means $f/results.json && echo
+  result_section ${pair%%:*} ${pair##*:}
 done
 cat <<'MD'
 ### The same with a constant learning rate (the recommended configuration until the cosine rate)
@@ -443,11 +441,7 @@ models with `--jobs 2`, the machine to itself.
 
 MD
 for pair in one-class-mnist-best-e30:mnist-best-constant caltech-airplanes-best-e30:caltech-best-constant; do
-  f=${pair%%:*}
-  echo "#### $f"; echo
-  head_of $f/results.md; echo
-  tables $f/results.md "${pair##*:}"; echo
-  [ "${f#one-class}" != "$f" ] && seed_means $f/results.json && echo
+  result_section ${pair%%:*} ${pair##*:}
 done
 cat <<'MD'
 ### Ablation (seed 0): each part's gain, same models
