@@ -128,3 +128,12 @@ def test_report_in_a_real_browser(report_dir, tmp_path):
     assert shot.std() > 10  # not a blank page
     if os.environ.get("AEDETECT_SCREENSHOT"):
         shutil.copy(tmp_path / "shot.png", os.environ["AEDETECT_SCREENSHOT"])
+
+
+def test_one_class_mean_row_shows_two_decimals_so_a_near_miss_is_not_rounded_up():
+    from aedetect.report.benchmark_report import result_tables
+
+    summary = [{"model": "cae", "normal": str(n), "anomalous": "all others", "auroc": a, "auroc_sd": 0.0,
+                "train_seconds": 1.0, "score_seconds": 1.0} for n, a in enumerate((0.9896, 0.9896))]
+    (_, header, rows), *_ = result_tables("one-class", summary, "mnist (idx)")
+    assert rows[-1][:2] == ["mean", "98.96%"]  # one decimal would print 99.0%

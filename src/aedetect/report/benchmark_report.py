@@ -53,7 +53,7 @@ def result_tables(protocol: str, summary: list[dict], dataset: str) -> list[tupl
         mean = [100 * sum(by[(m, n, "all others")]["auroc"] for n in normals) / len(normals) for m in models]
         total = [sum(by[(m, n, "all others")][key] or 0 for n in normals)
                  for key in ("train_seconds", "score_seconds") for m in models]
-        rows.append(["mean", *[f"{v:.1f}%" for v in mean], *[f"{v:.0f} (total)" for v in total]])
+        rows.append(["mean", *[f"{v:.2f}%" for v in mean], *[f"{v:.0f} (total)" for v in total]])
         tables.append((f"{dataset}: each class normal, tested on the whole test set", header, rows))
         key = dataset.split(" ")[0]
         lit = published.get(key, {})
