@@ -1,4 +1,5 @@
-"""Ablation of the score options of aedetect.models.scoring on the one-class protocol.
+"""Ablation of the score options of aedetect.models.scoring on the one-class protocol
+(or on the held-out task of caltech-airplanes: ``--dataset caltech-airplanes``).
 
 Each configuration trains one detector per normal class and seed; every subset of its
 score parts is then evaluated from that same model (each part is standardised by its
@@ -24,10 +25,9 @@ from sklearn.metrics import roc_auc_score
 
 from aedetect.protocols import (
     ONE_CLASS_PRESET,
-    _dataset,
     make_detector,
     map_jobs,
-    one_class_tasks,
+    protocol_tasks,
     provenance,
     threads_per_job,
 )
@@ -55,7 +55,9 @@ def subsets(parts: list[str]) -> list[tuple[str, ...]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dataset", default="mnist", choices=sorted(ONE_CLASS_PRESET))
+    ap.add_argument("--dataset", default="mnist", choices=[*sorted(ONE_CLASS_PRESET), "caltech-airplanes"],
+                    help="a one-class data set (each class normal in turn), or caltech-airplanes: "
+                    "the held-out airplanes task of that protocol")
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--classes", nargs="*", default=None)
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
@@ -82,11 +84,17 @@ def main() -> None:
     if args.merge:
         return merge(args)
 
-    preset = args.preset or ONE_CLASS_PRESET[args.dataset]
+    if args.dataset == "caltech-airplanes":
+        if args.classes:
+            ap.error("--classes does not apply to caltech-airplanes: its one task has airplanes normal")
+        tasks, _, default_preset = protocol_tasks("caltech-airplanes", args.data, classes=["airplanes"])
+    else:
+        tasks, _, default_preset = protocol_tasks("one-class", args.data, dataset=args.dataset,
+                                                  classes=args.classes)
+    preset = args.preset or default_preset
     meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
             "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs},
             "members": args.members, "lr_schedule": args.lr_schedule}
-    tasks = one_class_tasks(_dataset(args.dataset, args.data), args.classes)
     units = [(task, config, seed) for task in tasks for config in args.configs for seed in args.seeds]
     if args.jobs > 1:
         meta.update(jobs=args.jobs, threads_per_job=threads_per_job(args.jobs))
