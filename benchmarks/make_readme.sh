@@ -434,6 +434,41 @@ for pair in one-class-mnist-best-cos-e40:mnist-best one-class-fashion-mnist-best
   result_section ${pair%%:*} ${pair##*:}
 done
 cat <<'MD'
+### Natural images: score parts chosen on Caltech-101 airplanes
+
+Every setting above was fixed on MNIST seed 0 and applied unchanged. The
+distance parts it chose cost natural images (Caltech airplanes 0.977 against
+0.982 for the three-part score on the same models), so natural colour
+photographs get a development set of their own: the held-out airplanes task
+of caltech-airplanes, never CIFAR-10. Rule, fixed before the run (commit
+113167a): train `geom_x4_dir` with the recommended training (40 epochs,
+cosine rate) on seeds 0, 1, 2 (`python benchmarks/one_class_ablation.py
+--dataset caltech-airplanes --seeds 0 1 2 --configs geom_x4_dir --epochs 40
+--lr-schedule cosine --jobs 2`); the subset of the five parts with the
+highest mean AUROC over the seeds becomes the natural-image configuration,
+applied unchanged to one-class CIFAR-10 and paper-cifar. Caltech's number for
+that subset is then a development number (chosen on its own test labels), not
+a result. Said openly: the CIFAR-10 ablation (test labels, seed 0, above)
+had already shown reconstruction + transform + Dirichlet scoring best there;
+that is why the rule takes whatever wins on Caltech, mechanically.
+
+Result (`ablation-caltech-airplanes-geom4dir-e40-cosine` below):
+reconstruction + transform + Dirichlet, **0.9884 ± 0.0019** (0.9857 / 0.9894
+/ 0.9902), ahead of latent + transform + Dirichlet (0.9874) and all four but
+the distance (0.9867); the MNIST choice `td+tdir` has 0.9765 on the same
+models, the distance part alone 0.82. So `score_parts=["reconstruction",
+"transform", "transform_dirichlet"]` is the natural-image configuration
+(`NATURAL` in `protocols.sh`: `cifar-natural`, `paper-cifar-natural`). 518 s
+of training and 522 s of scoring per model on one core (8,504 test images,
+72 passes each); 2,049 s for the three models with `--jobs 2`, test runs
+sharing the cores for part of it. Its header says `code: 113167a-dirty`:
+`protocols.sh` was being edited as it started (the ablation uses none of it).
+
+MD
+for pair in one-class-cifar10-natural-cos-e40:cifar-natural paper-cifar-natural-cos-e40:paper-cifar-natural; do
+  result_section ${pair%%:*} ${pair##*:}
+done
+cat <<'MD'
 ### The same with 30 epochs (the recommended configuration until the 40-epoch rule)
 
 `bash benchmarks/protocols.sh mnist-best-e30` (and `caltech-best-e30`).
@@ -510,7 +545,7 @@ for f in ablation-mnist ablation-mnist-flip ablation-mnist-geom ablation-mnist-g
          ablation-fashion-mnist ablation-fashion-mnist-geom \
          ablation-fashion-mnist-geom4-e30 ablation-fashion-mnist-geom4dist-e30 ablation-fashion-mnist-geom4dir-e30 \
          ablation-cifar10 ablation-cifar10-geom ablation-cifar10-geom4 ablation-cifar10-geom4dist-e30-seed0 \
-         ablation-cifar10-geom4dir-e30-seed0; do
+         ablation-cifar10-geom4dir-e30-seed0 ablation-caltech-airplanes-geom4dir-e40-cosine; do
   if [ -f results/$f.md ]; then
     python3 -c "import json; d = json.load(open('results/$f.json'))['provenance']; e = d['epochs']; m = d.get('members', 1); print('####', d['dataset'] + ':', ', '.join(d['configs']) + ('' if e == 'preset' else f', {e} epochs') + (f', ensembles of {m}' if m > 1 else '') + (', cosine learning rate' if d.get('lr_schedule', 'constant') == 'cosine' else '') + ', seed' + ('s ' if len(d['seeds']) > 1 else ' ') + ', '.join(map(str, d['seeds'])))"; echo
     head_of $f.md; echo; sed -n '/^| config/,$p' results/$f.md; echo

@@ -84,6 +84,7 @@ def main() -> None:
     if args.merge:
         return merge(args)
 
+    started = provenance(args.seeds, ["python", *sys.argv])  # date and code before the data load
     if args.dataset == "caltech-airplanes":
         if args.classes:
             ap.error("--classes does not apply to caltech-airplanes: its one task has airplanes normal")
@@ -92,7 +93,7 @@ def main() -> None:
         tasks, _, default_preset = protocol_tasks("one-class", args.data, dataset=args.dataset,
                                                   classes=args.classes)
     preset = args.preset or default_preset
-    meta = {**provenance(args.seeds, ["python", *sys.argv]), "dataset": args.dataset, "preset": preset,
+    meta = {**started, "dataset": args.dataset, "preset": preset,
             "epochs": args.epochs or "preset", "configs": {c: CONFIGS[c] for c in args.configs},
             "members": args.members, "lr_schedule": args.lr_schedule}
     units = [(task, config, seed) for task in tasks for config in args.configs for seed in args.seeds]
