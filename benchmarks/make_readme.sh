@@ -24,6 +24,10 @@ result_section() {  # one `aedetect benchmark` folder: heading, header, tables (
   tables $f/results.md "$2"; echo
   if [ "${f#one-class}" != "$f" ]; then seed_means $f/results.json && echo; fi
 }
+result_sections() {  # result_section for each FOLDER:NAME argument
+  local pair
+  for pair; do result_section "${pair%%:*}" "${pair##*:}"; done
+}
 {
 cat <<'MD'
 # Benchmarks
@@ -441,10 +445,8 @@ stopped run goes on with `RESUME=--resume bash benchmarks/protocols.sh NAME`
 in its result folder's `runs/`, one JSON file per class and seed.
 
 MD
-for pair in one-class-mnist-best-cos-e40:mnist-best one-class-fashion-mnist-best-cos-e40:fashion-best \
-            caltech-airplanes-best-cos-e40:caltech-best; do
-  result_section ${pair%%:*} ${pair##*:}
-done
+result_sections one-class-mnist-best-cos-e40:mnist-best one-class-fashion-mnist-best-cos-e40:fashion-best \
+                caltech-airplanes-best-cos-e40:caltech-best
 cat <<'MD'
 ### Natural images: score parts chosen on Caltech-101 airplanes
 
@@ -507,10 +509,8 @@ make_readme.sh and a new `protocols.sh` entry were being edited, nothing the
 run uses.
 
 MD
-for pair in one-class-cifar10-natural-cos-e40:cifar-natural paper-cifar-natural-cos-e40:paper-cifar-natural \
-            caltech-airplanes-natural-cos-e40:caltech-natural; do
-  result_section ${pair%%:*} ${pair##*:}
-done
+result_sections one-class-cifar10-natural-cos-e40:cifar-natural paper-cifar-natural-cos-e40:paper-cifar-natural \
+                caltech-airplanes-natural-cos-e40:caltech-natural
 cat <<'MD'
 ### The same with 30 epochs (the recommended configuration until the 40-epoch rule)
 
@@ -535,9 +535,7 @@ scoring per model on one core; 1,742 s for the three models with `--jobs 2`
 (the third alone; a low-priority test run used the idle core for 7 minutes).
 
 MD
-for pair in one-class-mnist-best-cos-e30:mnist-best-e30 caltech-airplanes-best-cos-e30:caltech-best-e30; do
-  result_section ${pair%%:*} ${pair##*:}
-done
+result_sections one-class-mnist-best-cos-e30:mnist-best-e30 caltech-airplanes-best-cos-e30:caltech-best-e30
 cat <<'MD'
 ### The same with a constant learning rate (the recommended configuration until the cosine rate)
 
@@ -563,9 +561,7 @@ score only. 366 s of training and 478 s of scoring per model on one core
 models with `--jobs 2`, the machine to itself.
 
 MD
-for pair in one-class-mnist-best-e30:mnist-best-constant caltech-airplanes-best-e30:caltech-best-constant; do
-  result_section ${pair%%:*} ${pair##*:}
-done
+result_sections one-class-mnist-best-e30:mnist-best-constant caltech-airplanes-best-e30:caltech-best-constant
 cat <<'MD'
 ### Ablation (seed 0): each part's gain, same models
 
