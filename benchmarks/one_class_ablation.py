@@ -44,9 +44,12 @@ CONFIGS = {  # name -> model options merged into the preset's
                      "score_parts": [*ALL_PARTS, "transform_distance"]},
     "geom_x4_dir": {"transforms": "geom", "transform_draws": 4,  # geom_x4's training, two parts more
                     "score_parts": [*ALL_PARTS, "transform_distance", "transform_dirichlet"]},
+    "geom_x4_knn": {"transforms": "geom", "transform_draws": 4,  # the two configurations' parts, and kNN
+                    "score_parts": ["reconstruction", "transform", "transform_distance",
+                                    "transform_dirichlet", "transform_knn"]},
 }
 SHORT = {"reconstruction": "rec", "latent": "lat", "transform": "tr", "transform_distance": "td",
-         "transform_dirichlet": "tdir"}
+         "transform_dirichlet": "tdir", "transform_knn": "tk"}
 
 
 def subsets(parts: list[str]) -> list[tuple[str, ...]]:
@@ -189,7 +192,9 @@ def tables(meta: dict, rows: list[dict]) -> tuple[list[dict], str]:
     return summary, (f"# One-class ablation: {meta['dataset']}\n\n{head}\n\n"
                      "rec = reconstruction error, lat = latent Mahalanobis distance, "
                      "tr = transform-prediction cross-entropy, td = distance of the transformed "
-                     "images' features to their transform's training mean; several parts: sum of "
+                     "images' features to their transform's training mean, tdir = minus the Dirichlet "
+                     "log-likelihood of the transform head's output, tk = squared distance to the nearest "
+                     "training images under the same transform; several parts: sum of "
                      "parts standardised on validation normals.\n\n" + "\n".join(lines) + "\n")
 
 

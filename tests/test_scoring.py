@@ -133,7 +133,7 @@ def test_transform_distance_is_each_transforms_mahalanobis_distance_averaged():
     x, fit = torch.rand(20, 1, 8, 8), torch.rand(60, 1, 8, 8)
     with torch.no_grad():
         feats = model.transform_features(fit).numpy()  # (60, 4, F)
-        model.fit_transform_distance(feats)
+        model.fit_transform_features(feats)
         got = model.raw_parts(x).numpy()
         per_k = [model.body(transform(x, k)).numpy() for k in range(4)]
         nll = [-model.transform_head(torch.from_numpy(f)).log_softmax(1)[:, k].numpy()
@@ -164,6 +164,53 @@ def test_transform_distance_separates_unseen_orientations_and_survives_saving(tm
     det, test = fit_on_oriented("transform_distance")
     distance = det.score_parts(test)[:, 1]
     assert roc_auc_score(np.repeat([0, 1], 40), distance) > 0.9
+    assert_survives_saving(det, test, tmp_path / "m")
+
+
+def test_transform_knn_is_the_mahalanobis_distance_to_the_nearest_fit_images_of_each_transform():
+    # 32 features, under KNN_DIMS: the leading axes are all of them, so the distance is the
+    # Mahalanobis distance under the covariance "transform_distance" uses
+    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate",
+                                               "score_parts": ["transform_distance", "transform_knn"]}).eval()
+    x, fit = torch.rand(20, 1, 8, 8), torch.rand(60, 1, 8, 8)
+    with torch.no_grad():
+        feats = model.transform_features(fit).numpy()  # (60, 4, F)
+        model.fit_transform_features(feats)
+        got = model.raw_parts(x).numpy()[:, 1]
+        per_k = [model.body(transform(x, k)).numpy().astype(np.float64) for k in range(4)]
+    mean = feats.astype(np.float64).mean(axis=0)
+    precision = LedoitWolf(assume_centered=True).fit((feats - mean).reshape(-1, feats.shape[2])).precision_
+    want = []
+    for k, f in enumerate(per_k):
+        d = f[:, None, :] - feats[None, :, k, :]  # (20, 60, F)
+        d2 = np.einsum("abi,ij,abj->ab", d, precision, d)
+        want.append(np.sort(d2, axis=1)[:, :2].mean(axis=1))
+    np.testing.assert_allclose(got, np.mean(want, axis=0), rtol=2e-3)
+
+
+def test_transform_knn_keeps_the_leading_whitened_axes(monkeypatch):
+    import aedetect.models.base as base
+
+    monkeypatch.setattr(base, "KNN_DIMS", 3)
+    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate",
+                                               "score_parts": ["transform_knn"]}).eval()
+    fit = torch.rand(50, 1, 8, 8)
+    with torch.no_grad():
+        feats = model.transform_features(fit).numpy()
+        model.fit_transform_features(feats)
+    assert model.knn_basis.shape == (32, 3) and model.knn_bank.shape == (4, 50, 3)
+    centred = (feats - feats.mean(axis=0)).reshape(-1, 32).astype(np.float64)
+    basis = model.knn_basis.double().numpy()
+    projected = centred @ basis
+    covariance = LedoitWolf(assume_centered=True).fit(centred).covariance_
+    np.testing.assert_allclose(basis.T @ covariance @ basis, np.eye(3), atol=1e-4)  # whitened
+    assert projected.var(axis=0).min() > 0.5  # the leading axes, not the trailing ones (variance << 1)
+
+
+def test_transform_knn_separates_unseen_orientations_and_survives_saving(tmp_path):
+    det, test = fit_on_oriented("transform_knn")
+    assert det.model_.knn_bank.shape[:2] == (4, 240 - 24)  # every training image: under 1,000
+    assert roc_auc_score(np.repeat([0, 1], 40), det.score_parts(test)[:, 1]) > 0.9
     assert_survives_saving(det, test, tmp_path / "m")
 
 
@@ -218,6 +265,8 @@ def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     ((1, 8, 8), {"score_parts": ["transform_dirichlet"]}, "transforms='rotate'"),
     ((1, 48, 48), {"channels": [8], "hidden": [], "transforms": "rotate",
                    "score_parts": ["reconstruction", "transform_distance"]}, "hidden=\\[256\\]"),
+    ((1, 48, 48), {"channels": [8], "hidden": [], "transforms": "rotate",
+                   "score_parts": ["transform_knn"]}, "'transform_knn' needs a covariance"),
     ((1, 8, 8), {"score_parts": ["reconstruction", "density"]}, "distinct parts"),
     ((1, 8, 8), {"score_parts": []}, "distinct parts"),
     ((1, 8, 8), {"transforms": "shear"}, "transforms must be"),

@@ -35,7 +35,7 @@ from aedetect.data.splits import train_validation_split
 from aedetect.errors import CollapseWarning, InputError, ModelFolderError
 from aedetect.files import default_mode
 from aedetect.models import build_model, model_config
-from aedetect.models.scoring import DISTANCE_FIT_IMAGES
+from aedetect.models.scoring import COVARIANCE_PARTS, DISTANCE_FIT_IMAGES, FIT_PARTS
 from aedetect.thresholds import METHODS, compute_threshold
 from aedetect.training import LR_SCHEDULES, progress_bar, train
 
@@ -206,17 +206,18 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
     def _fit_score_parts(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
         """After training: the Gaussian of the training codes for the "latent" score part, the
         per-transform feature means and precision for "transform_distance", the per-transform
-        Dirichlet of the head's outputs for "transform_dirichlet", and the validation mean
+        Dirichlet of the head's outputs for "transform_dirichlet", the fit images' whitened
+        features for "transform_knn", and the validation mean
         and std of every part when the score sums several
         (model option ``score_parts``, see :mod:`aedetect.models.scoring`)."""
         parts = self.model_.parts
         if "latent" in parts:
             self.model_.fit_latent(self._map_batches(X_train, "encode"))
-        if {"transform_distance", "transform_dirichlet"} & set(parts):  # evenly spaced, at most 1,000
+        if set(FIT_PARTS) & set(parts):  # evenly spaced training images, at most 1,000
             step = math.ceil(len(X_train) / DISTANCE_FIT_IMAGES)
             features = self._map_batches(X_train[::step], "transform_features")  # (N, transforms, F)
-            if "transform_distance" in parts:
-                self.model_.fit_transform_distance(features)
+            if set(COVARIANCE_PARTS) & set(parts):
+                self.model_.fit_transform_features(features)
             if "transform_dirichlet" in parts:
                 self.model_.fit_transform_dirichlet(features)
         if len(parts) > 1:

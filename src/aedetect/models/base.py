@@ -16,6 +16,9 @@ from torch.nn import functional as F
 from aedetect.errors import InputError
 from aedetect.models.layers import ArchConfig, build_decoder, build_encoder, check_sizes
 from aedetect.models.scoring import (
+    COVARIANCE_PARTS,
+    KNN_DIMS,
+    KNN_NEIGHBOURS,
     MAX_DISTANCE_FEATURES,
     TRANSFORM_PARTS,
     check_scoring,
@@ -57,16 +60,21 @@ class Autoencoder(nn.Module):
         if "latent" in self.parts:  # the Gaussian of the training codes, set by fit_latent
             self.register_buffer("latent_mean", torch.zeros(self.latent_size))
             self.register_buffer("latent_precision", torch.eye(self.latent_size))
-        if "transform_distance" in self.parts:  # per-transform feature means, shared precision
+        for part in set(COVARIANCE_PARTS) & set(self.parts):
             if self.features > MAX_DISTANCE_FEATURES:
-                raise InputError(f"score part 'transform_distance' needs a covariance of the encoder's "
+                raise InputError(f"score part {part!r} needs a covariance of the encoder's "
                                  f"{self.features} features (at most {MAX_DISTANCE_FEATURES}): add a "
                                  "dense layer to the encoder, e.g. model option hidden=[256]")
+        if "transform_distance" in self.parts:  # per-transform feature means, shared precision
             self.register_buffer("transform_mean", torch.zeros(self.n_transforms, self.features))
             self.register_buffer("transform_whitening", torch.eye(self.features))  # precision = W W^T
         if "transform_dirichlet" in self.parts:  # per transform, the Dirichlet of the head's softmax
             self.register_buffer("transform_alpha", torch.ones(self.n_transforms, self.n_transforms))
             self.register_buffer("transform_loglik_mean", torch.zeros(self.n_transforms))  # of the fit images
+        if "transform_knn" in self.parts:  # the whitened leading axes, and the fit images along them
+            dims = min(KNN_DIMS, self.features)
+            self.register_buffer("knn_basis", torch.zeros(self.features, dims))
+            self.register_buffer("knn_bank", torch.zeros(self.n_transforms, 0, dims))  # sized by the fit
         if len(self.parts) > 1:  # validation mean and std of each part, set by fit_part_scale
             self.register_buffer("part_center", torch.zeros(len(self.parts)))
             self.register_buffer("part_scale", torch.ones(len(self.parts)))
@@ -126,9 +134,10 @@ class Autoencoder(nn.Module):
         """(B,) each, averaged over every transform of x: "transform", the cross-entropy of the true
         transform; "transform_distance", the squared Mahalanobis distance of the features to that
         transform's training mean; "transform_dirichlet", minus the head's softmax output's
-        log-likelihood under that transform's Dirichlet, plus its mean over the fit images (these two
-        only when they are score parts). One encoder pass per transform."""
-        nll, distance, dirichlet = [], [], []
+        log-likelihood under that transform's Dirichlet, plus its mean over the fit images;
+        "transform_knn", the mean squared distance to the nearest fit images under that transform
+        (these three only when they are score parts). One encoder pass per transform."""
+        nll, distance, dirichlet, knn = [], [], [], []
         for k, f in self._each_transform_features(x):
             logits = self.transform_head(f)
             nll.append(-logits.log_softmax(dim=1)[:, k])
@@ -138,11 +147,16 @@ class Autoencoder(nn.Module):
                 log_p = logits.double().log_softmax(dim=1)  # alpha can be ~1e7 and log p ~ -1e-7,
                 loglik = log_p @ (self.transform_alpha[k].double() - 1)  # the sum ~1e5 and its spread ~1
                 dirichlet.append((self.transform_loglik_mean[k].double() - loglik).to(f.dtype))
+            if "transform_knn" in self.parts:
+                near = torch.cdist(f @ self.knn_basis, self.knn_bank[k]).pow(2)  # (B, fit images)
+                knn.append(near.topk(min(KNN_NEIGHBOURS, near.shape[1]), largest=False).values.mean(dim=1))
         out = {"transform": torch.stack(nll, dim=1).mean(dim=1)}
         if distance:
             out["transform_distance"] = torch.stack(distance, dim=1).mean(dim=1)
         if dirichlet:
             out["transform_dirichlet"] = torch.stack(dirichlet, dim=1).mean(dim=1)
+        if knn:
+            out["transform_knn"] = torch.stack(knn, dim=1).mean(dim=1)
         return out
 
     def transform_nll(self, x: torch.Tensor) -> torch.Tensor:
@@ -185,21 +199,30 @@ class Autoencoder(nn.Module):
         self.latent_mean.copy_(torch.from_numpy(gauss.location_))
         self.latent_precision.copy_(torch.from_numpy(gauss.precision_))
 
-    def fit_transform_distance(self, features: np.ndarray) -> None:
-        """Fit the "transform_distance" part to the features of training images (N, transforms, F):
-        each transform's mean, and the Ledoit-Wolf covariance of the features about those means (kept
-        as W = V / sqrt(eigenvalues), its inverse square root: the distance is the squared length of
-        (features - mean) W, defined even when a feature never varies)."""
+    def fit_transform_features(self, features: np.ndarray) -> None:
+        """Fit the parts of ``COVARIANCE_PARTS`` among the score parts to the features of training
+        images (N, transforms, F), from each transform's mean and the Ledoit-Wolf covariance of the
+        features about those means, kept as W = V / sqrt(eigenvalues), its inverse square root
+        (defined even when a feature never varies). "transform_distance": the means and W (the
+        distance is the squared length of (features - mean) W); "transform_knn": the last
+        ``KNN_DIMS`` columns of W (the leading axes) and the features of every fit image along them."""
         from sklearn.covariance import LedoitWolf
 
         centred = features.astype(np.float64)  # a copy, centred in place
         mean = centred.mean(axis=0)
         centred -= mean
         gauss = LedoitWolf(assume_centered=True).fit(centred.reshape(-1, centred.shape[2]))
-        self.transform_mean.copy_(torch.from_numpy(mean))
-        values, vectors = np.linalg.eigh(gauss.covariance_)
+        values, vectors = np.linalg.eigh(gauss.covariance_)  # eigenvalues in ascending order
         values = np.maximum(values, values.max() * 1e-12)
-        self.transform_whitening.copy_(torch.from_numpy(vectors / np.sqrt(values)))
+        whitening = vectors / np.sqrt(values)
+        if "transform_distance" in self.parts:
+            self.transform_mean.copy_(torch.from_numpy(mean))
+            self.transform_whitening.copy_(torch.from_numpy(whitening))
+        if "transform_knn" in self.parts:
+            basis = torch.from_numpy(whitening[:, -self.knn_basis.shape[1]:]).float()
+            self.knn_basis.copy_(basis)
+            bank = torch.from_numpy(features).float().transpose(0, 1) @ basis  # (transforms, N, dims)
+            self.knn_bank = bank.to(self.knn_basis.device).contiguous()
 
     def fit_transform_dirichlet(self, features: np.ndarray) -> None:
         """Fit the "transform_dirichlet" part to the features of training images (N, transforms, F):
@@ -214,6 +237,12 @@ class Autoencoder(nn.Module):
         alpha = torch.from_numpy(np.stack([fit_dirichlet(row) for row in mean_log])).float()
         self.transform_alpha.copy_(alpha)
         self.transform_loglik_mean.copy_(((alpha.double() - 1) * torch.from_numpy(mean_log)).sum(dim=1))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Take the size of "transform_knn"'s bank (the number of fit images) from the state loaded."""
+        if prefix + "knn_bank" in state_dict and hasattr(self, "knn_bank"):
+            self.knn_bank = torch.empty(state_dict[prefix + "knn_bank"].shape, device=self.knn_bank.device)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def fit_part_scale(self, raw: np.ndarray) -> None:
         """Standardise each part by its mean and std over normal validation samples (N, parts)."""

@@ -30,7 +30,14 @@ mirrored transforms of the larger sets could not be learned from randomly mirror
 - ``"transform_dirichlet"``: minus the Dirichlet log-likelihood (up to a constant) of the transform
   head's softmax output for each transformed image, one Dirichlet per transform fitted by maximum
   likelihood after training on the same training images as ``"transform_distance"``, averaged over
-  the transforms: Golan & El-Yaniv's normality score, where ``"transform"`` is their simplified one.
+  the transforms: Golan & El-Yaniv's normality score, where ``"transform"`` is their simplified one;
+- ``"transform_knn"``: the mean squared distance of the encoder's features of each transformed
+  image to their ``KNN_NEIGHBOURS`` nearest neighbours among the same training images under the
+  same transform, averaged over the transforms, in the whitened space of the ``KNN_DIMS`` leading
+  principal axes of the covariance ``"transform_distance"`` uses: a distance to the nearest
+  normal images rather than to one centre, for normal classes of several shapes (Bergman, Cohen &
+  Hoshen's deep nearest-neighbour detector, on these self-supervised features). The model keeps
+  the fit images' projected features: transforms x images x ``KNN_DIMS`` floats (18 MB for "geom").
 
 With one part the score is that part, raw (so the default score is the plain
 reconstruction error). With several, each is standardised by its mean and
@@ -50,10 +57,15 @@ from aedetect.errors import InputError
 TRANSFORMS = {"rotate": 4, "rotate_flip": 8, "geom": 72}  # each set starts with the one before
 # (rows, columns) shifts of transform k // 8, in quarters of the image side
 SHIFTS = ((0, 0), (0, 1), (0, -1), (1, 0), (1, 1), (1, -1), (-1, 0), (-1, 1), (-1, -1))
-PARTS = ("reconstruction", "latent", "transform", "transform_distance", "transform_dirichlet")
+PARTS = ("reconstruction", "latent", "transform", "transform_distance", "transform_dirichlet",
+         "transform_knn")
 TRANSFORM_PARTS = PARTS[2:]  # the parts of the transformed images' encoder passes: need a transform head
-DISTANCE_FIT_IMAGES = 1000  # training images (each under every transform) that fit the two parts after it
-MAX_DISTANCE_FEATURES = 4096  # encoder features "transform_distance" takes a covariance of
+FIT_PARTS = PARTS[3:]  # the parts fitted after training to the transformed features of training images
+COVARIANCE_PARTS = ("transform_distance", "transform_knn")  # the parts that whiten the features
+DISTANCE_FIT_IMAGES = 1000  # training images (each under every transform) that fit FIT_PARTS
+MAX_DISTANCE_FEATURES = 4096  # encoder features COVARIANCE_PARTS take a covariance of
+KNN_DIMS = 64  # whitened principal axes "transform_knn" measures distances along
+KNN_NEIGHBOURS = 2  # nearest fit images "transform_knn" averages the squared distance to
 
 
 def check_scoring(config, input_shape: tuple[int, ...]) -> None:
