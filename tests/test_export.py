@@ -31,6 +31,8 @@ def onnx_scores(path, X) -> np.ndarray:
                  "score_parts": ["reconstruction", "latent", "transform", "transform_distance"]}, blobs(120)),
     ("conv_ae", {"channels": [8], "latent": 4, "transforms": "rotate_flip",
                  "score_parts": ["reconstruction", "transform_dirichlet"]}, blobs(120)),
+    ("conv_ae", {"channels": [8], "latent": 4, "transforms": "rotate",
+                 "score_parts": ["reconstruction", "transform_knn"]}, blobs(120)),
 ])
 def test_onnx_scores_match(tmp_path, model, options, X):
     det = AutoencoderDetector(model=model, model_options=options, epochs=2, verbose=0, random_state=0).fit(X)
