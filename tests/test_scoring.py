@@ -127,9 +127,11 @@ def test_latent_part_is_the_mahalanobis_distance_to_the_training_codes():
     np.testing.assert_allclose(got, LedoitWolf().fit(codes.astype(np.float64)).mahalanobis(codes), rtol=1e-3)
 
 
-def test_transform_distance_is_each_transforms_mahalanobis_distance_averaged():
-    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate",
-                                               "score_parts": ["transform", "transform_distance"]}).eval()
+def test_transform_parts_are_the_cross_entropy_and_the_mahalanobis_distances_averaged_over_transforms():
+    # "transform_knn": 32 features, under KNN_DIMS, so its leading axes are all of them and its
+    # distance is the Mahalanobis distance under the covariance "transform_distance" uses
+    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate", "score_parts":
+                                               ["transform", "transform_distance", "transform_knn"]}).eval()
     x, fit = torch.rand(20, 1, 8, 8), torch.rand(60, 1, 8, 8)
     with torch.no_grad():
         feats = model.transform_features(fit).numpy()  # (60, 4, F)
@@ -140,9 +142,15 @@ def test_transform_distance_is_each_transforms_mahalanobis_distance_averaged():
                for k, f in enumerate(per_k)]
     mean = feats.astype(np.float64).mean(axis=0)
     lw = LedoitWolf(assume_centered=True).fit((feats - mean).reshape(-1, feats.shape[2]))
-    want = np.mean([lw.mahalanobis(f - mean[k]) for k, f in enumerate(per_k)], axis=0)
-    np.testing.assert_allclose(got[:, 1], want, rtol=1e-3)
+    distance = np.mean([lw.mahalanobis(f - mean[k]) for k, f in enumerate(per_k)], axis=0)
+    knn = []
+    for k, f in enumerate(per_k):
+        d = f.astype(np.float64)[:, None, :] - feats[None, :, k, :]  # (20, 60, F)
+        d2 = np.einsum("abi,ij,abj->ab", d, lw.precision_, d)
+        knn.append(np.sort(d2, axis=1)[:, :2].mean(axis=1))  # the 2 nearest fit images
     np.testing.assert_allclose(got[:, 0], np.mean(nll, axis=0), rtol=1e-5)
+    np.testing.assert_allclose(got[:, 1], distance, rtol=1e-3)
+    np.testing.assert_allclose(got[:, 2], np.mean(knn, axis=0), rtol=2e-3)
 
 
 def fit_on_oriented(part: str) -> tuple[AutoencoderDetector, np.ndarray]:
@@ -165,27 +173,6 @@ def test_transform_distance_separates_unseen_orientations_and_survives_saving(tm
     distance = det.score_parts(test)[:, 1]
     assert roc_auc_score(np.repeat([0, 1], 40), distance) > 0.9
     assert_survives_saving(det, test, tmp_path / "m")
-
-
-def test_transform_knn_is_the_mahalanobis_distance_to_the_nearest_fit_images_of_each_transform():
-    # 32 features, under KNN_DIMS: the leading axes are all of them, so the distance is the
-    # Mahalanobis distance under the covariance "transform_distance" uses
-    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate",
-                                               "score_parts": ["transform_distance", "transform_knn"]}).eval()
-    x, fit = torch.rand(20, 1, 8, 8), torch.rand(60, 1, 8, 8)
-    with torch.no_grad():
-        feats = model.transform_features(fit).numpy()  # (60, 4, F)
-        model.fit_transform_features(feats)
-        got = model.raw_parts(x).numpy()[:, 1]
-        per_k = [model.body(transform(x, k)).numpy().astype(np.float64) for k in range(4)]
-    mean = feats.astype(np.float64).mean(axis=0)
-    precision = LedoitWolf(assume_centered=True).fit((feats - mean).reshape(-1, feats.shape[2])).precision_
-    want = []
-    for k, f in enumerate(per_k):
-        d = f[:, None, :] - feats[None, :, k, :]  # (20, 60, F)
-        d2 = np.einsum("abi,ij,abj->ab", d, precision, d)
-        want.append(np.sort(d2, axis=1)[:, :2].mean(axis=1))
-    np.testing.assert_allclose(got, np.mean(want, axis=0), rtol=2e-3)
 
 
 def test_transform_knn_keeps_the_leading_whitened_axes(monkeypatch):
