@@ -37,7 +37,8 @@ mirrored transforms of the larger sets could not be learned from randomly mirror
   principal axes of the covariance ``"transform_distance"`` uses: a distance to the nearest
   normal images rather than to one centre, for normal classes of several shapes (Bergman, Cohen &
   Hoshen's deep nearest-neighbour detector, on these self-supervised features). The model keeps
-  the fit images' projected features: transforms x images x ``KNN_DIMS`` floats (18 MB for "geom").
+  the fit images' projected features: transforms x images x ``KNN_DIMS`` floats (up to 18 MB for
+  "geom").
 
 With one part the score is that part, raw (so the default score is the plain
 reconstruction error). With several, each is standardised by its mean and
