@@ -526,13 +526,12 @@ principal axes of the covariance `transform_distance` uses, so the model keeps
 up to 72 x 1,000 x 64 floats (18 MB). Why: one centre per transform suits a
 class of one shape; a class of several (bags with and without handles,
 sandals with different straps) may be better described by its nearest normal
-images. This was
-seen on Fashion-MNIST's test labels (seed 0, `ablation-fashion-mnist-geom4dir-e30`:
+images. This was seen on Fashion-MNIST's test labels (seed 0, `ablation-fashion-mnist-geom4dir-e30`:
 the distance to the centre has Bag 85.2 and Sandal 86.4, the Dirichlet score
 96.6 and 89.0), so Fashion-MNIST plays no part in the choice. 2 neighbours and
 64 axes were fixed before any run and are not tuned.
 
-Rule, fixed before the run and written down with it (this commit): train
+Rule, fixed before the run and written down with it (commit 8911442): train
 `geom_x4_knn` (the recommended training: `geom` x4, 40 epochs, cosine rate;
 parts reconstruction, transform, `td`, `tdir`, `tk`) on MNIST seed 0
 (`python benchmarks/one_class_ablation.py --dataset mnist --seeds 0 --configs

@@ -60,11 +60,11 @@ class Autoencoder(nn.Module):
         if "latent" in self.parts:  # the Gaussian of the training codes, set by fit_latent
             self.register_buffer("latent_mean", torch.zeros(self.latent_size))
             self.register_buffer("latent_precision", torch.eye(self.latent_size))
-        for part in set(COVARIANCE_PARTS) & set(self.parts):
-            if self.features > MAX_DISTANCE_FEATURES:
-                raise InputError(f"score part {part!r} needs a covariance of the encoder's "
-                                 f"{self.features} features (at most {MAX_DISTANCE_FEATURES}): add a "
-                                 "dense layer to the encoder, e.g. model option hidden=[256]")
+        whitened = [p for p in self.parts if p in COVARIANCE_PARTS]
+        if whitened and self.features > MAX_DISTANCE_FEATURES:
+            raise InputError(f"score part {whitened[0]!r} needs a covariance of the encoder's "
+                             f"{self.features} features (at most {MAX_DISTANCE_FEATURES}): add a "
+                             "dense layer to the encoder, e.g. model option hidden=[256]")
         if "transform_distance" in self.parts:  # per-transform feature means, shared precision
             self.register_buffer("transform_mean", torch.zeros(self.n_transforms, self.features))
             self.register_buffer("transform_whitening", torch.eye(self.features))  # precision = W W^T
