@@ -105,7 +105,7 @@ this 2-core CPU, one core per model, `--jobs 2`):
 | data set | target | result | configuration | sd over seeds | time | `protocols.sh` |
 |---|---|---|---|---|---|---|
 | MNIST | 99 | 98.96 (`td+tdir`, 30 epochs); the recommended configuration (`td+tdir+tk`, 40 epochs): 99.20 on seed 0, 3 seeds not run yet | MNIST-like | 0.04 (30 epochs) | 377 s training + 81 s scoring per class, ten classes in 38 min (40 epochs: 514 + 90 s, 52 min) | `mnist-best-e30`, `mnist-best` |
-| Fashion-MNIST | 95 | 94.61 on seed 0 (`td+tdir`, 30 epochs, constant rate); 3 seeds of the recommended configuration (`td+tdir+tk`, 40 epochs): 16 of 30 runs done, in `results/one-class-fashion-mnist-best-knn-e40/runs/` (`RESUME=--resume bash benchmarks/protocols.sh fashion-best` goes on) | MNIST-like | | 371 + 83 s per class (30 epochs); 40 epochs: 468-535 s + 83-92 s | `fashion-best` |
+| Fashion-MNIST | 95 | **95.10** (`td+tdir+tk`, 40 epochs; 95.08 / 95.04 / 95.19): met, narrowly; Shirt (85.9) and Sandal (90.9) hold it down | MNIST-like | 0.07 | 515 s training + 88 s scoring per class, ten classes in about 50 min | `fashion-best` |
 | CIFAR-10 (JPEG copy) | 80 | **81.44** | natural images | 0.10 | 321 + 63 s per class, ten classes in 32 min | `cifar-natural` |
 | paper-cifar (dog normal) | every class above the paper's best | **0.8224** (paper's best 0.6177); every class above the paper's best, horse only just (0.6629 ± 0.0046 against 0.6612; seed 2: 0.656) | natural images | 0.0023 | 324 s training + 62 s scoring per model, 3 models in 13 min | `paper-cifar-natural` |
 | Caltech-101 airplanes, held out | 0.98 | **0.982** (reconstruction + latent + transform chosen on MNIST, 30 epochs); 0.988 with the natural-image parts, a development number (chosen there) | | 0.0017 | 375 s training per model, 3 models in 30 min | `caltech-geom-e30`, `caltech-natural` |
@@ -445,6 +445,20 @@ command a user runs, `--jobs 2` (two models at a time, one core each). A
 stopped run goes on with `RESUME=--resume bash benchmarks/protocols.sh NAME`
 (its header then says which runs it reused); until then its finished runs are
 in its result folder's `runs/`, one JSON file per class and seed.
+
+Fashion-MNIST (`fashion-best`; nothing in the configuration was chosen on
+it): **95.10** over 3 seeds (95.08 / 95.04 / 95.19), so the target of 95 is
+met, by 0.10 points: a narrow margin, about GEOM's 93.5 plus 1.6. Shirt (85.9,
+mistaken for T-shirts, pullovers and coats) and Sandal (90.9) are the weak
+classes. Against seed 0 of `td+tdir` with 30 epochs and the constant rate
+(94.61, `ablation-fashion-mnist-geom4dir-e30`; epochs, rate and `tk` all
+differ), seed 0 gains on nine classes, most on Bag (97.7 against 95.8) and
+Sandal (90.2 against 88.9), the classes of several shapes that motivated
+`transform_knn`; Ankle boot loses 0.1. 515 s of training (463-639 s) and 88
+s of scoring per run on one core, so a seed's ten classes take about 50
+minutes with `--jobs 2`. The run was stopped and resumed over two sessions
+(16 runs on code deb9986, 14 on f20ddb7, which changed only an error
+message), so its `wall_seconds` covers the last 14 runs.
 
 MD
 result_sections one-class-mnist-best-knn-e40:mnist-best one-class-fashion-mnist-best-knn-e40:fashion-best \
