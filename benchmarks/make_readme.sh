@@ -450,9 +450,10 @@ Fashion-MNIST (`fashion-best`; every setting was chosen on MNIST, though
 the idea of `transform_knn` came from Fashion-MNIST's test labels, as its
 section says): **95.10** over 3 seeds (95.08 / 95.04 / 95.19), so the target
 of 95 is met, by 0.10 points: a narrow margin, about GEOM's 93.5 plus 1.6.
-Shirt (85.9) and Sandal (90.9) are the weak classes. Against seed 0 of `td+tdir` with 30 epochs and the constant rate
-(94.61, `ablation-fashion-mnist-geom4dir-e30`; epochs, rate and `tk` all
-differ), seed 0 gains on nine classes, most on Bag (97.7 against 95.8) and
+Shirt (85.9) and Sandal (90.9) are the weak classes. Against seed 0 of
+`td+tdir` with 30 epochs and the constant rate (94.61,
+`ablation-fashion-mnist-geom4dir-e30`; epochs, rate and `tk` all differ),
+seed 0 gains on nine classes, most on Bag (97.7 against 95.8) and
 Sandal (90.2 against 88.9), the classes of several shapes that motivated
 `transform_knn`; Ankle boot loses 0.1. 515 s of training (463-639 s) and 88
 s of scoring per run on one core, so a seed's ten classes take about 50
