@@ -108,7 +108,7 @@ this 2-core CPU, one core per model, `--jobs 2`):
 | Fashion-MNIST | 95 | **95.10** (`td+tdir+tk`, 40 epochs; 95.08 / 95.04 / 95.19): met, narrowly; Shirt (85.9) and Sandal (90.9) hold it down | MNIST-like | 0.07 | 515 s training + 88 s scoring per class, ten classes in about 50 min | `fashion-best` |
 | CIFAR-10 (JPEG copy) | 80 | **81.44** | natural images | 0.10 | 321 + 63 s per class, ten classes in 32 min | `cifar-natural` |
 | paper-cifar (dog normal) | every class above the paper's best | **0.8224** (paper's best 0.6177); every class above the paper's best, horse only just (0.6629 ± 0.0046 against 0.6612; seed 2: 0.656) | natural images | 0.0023 | 324 s training + 62 s scoring per model, 3 models in 13 min | `paper-cifar-natural` |
-| Caltech-101 airplanes, held out | 0.98 | **0.982** (reconstruction + latent + transform chosen on MNIST, 30 epochs); 0.988 with the natural-image parts, a development number (chosen there) | | 0.0017 | 375 s training per model, 3 models in 30 min | `caltech-geom-e30`, `caltech-natural` |
+| Caltech-101 airplanes, held out | 0.98 | **0.982** (reconstruction + latent + transform chosen on MNIST, 30 epochs); 0.988 with the natural-image parts, a development number (chosen there); the MNIST-like configuration (`td+tdir+tk`) 0.966 | | 0.0017 | 375 s training per model, 3 models in 30 min | `caltech-geom-e30`, `caltech-natural` |
 
 Options every family takes (`aedetect.models.scoring`, off by default): a
 linear head on the encoder that learns which of 8 transforms (4 rotations, each
@@ -436,9 +436,9 @@ kept epoch is 35.4 on average. Digit 7 gains most (98.2 against 98.1), digit
 
 ### The recommended configuration, three seeds (`aedetect benchmark`)
 
-`bash benchmarks/protocols.sh mnist-best` (and `fashion-best`,
-`caltech-best`): `geom` x4, 40 epochs, the cosine learning rate, score parts
-`transform_distance` + `transform_dirichlet` + `transform_knn` (the last
+`bash benchmarks/protocols.sh mnist-best` (and `fashion-best`): `geom` x4,
+40 epochs, the cosine learning rate, score parts `transform_distance` +
+`transform_dirichlet` + `transform_knn` (the last
 adopted after this section was first written: see the section on
 `transform_knn` below), with the `aedetect benchmark`
 command a user runs, `--jobs 2` (two models at a time, one core each). A
@@ -462,6 +462,11 @@ f20ddb7, whose header says `f20ddb7-dirty` because fashion-best's result
 files were not yet committed; 2 on 52cc703; 14 on eb965d4; nothing the run
 uses changed between them), so its `wall_seconds` covers the last 14 runs.
 
+Caltech-101 airplanes (`caltech-best`) was not run with `aedetect benchmark`:
+the ablation of `transform_knn` on natural images below trains the same
+models on the same seeds and has this configuration at 96.58 ± 0.39, below
+the natural-image configuration (98.84) and the target of 0.98.
+
 Fashion-MNIST (`fashion-best`; every setting was chosen on MNIST, though
 the idea of `transform_knn` came from Fashion-MNIST's test labels, as its
 section says): **95.10** over 3 seeds (95.08 / 95.04 / 95.19), so the target
@@ -478,8 +483,7 @@ minutes with `--jobs 2`. The run was stopped and resumed over two sessions
 message), so its `wall_seconds` covers the last 14 runs.
 
 MD
-result_sections one-class-mnist-best-knn-e40:mnist-best one-class-fashion-mnist-best-knn-e40:fashion-best \
-                caltech-airplanes-best-knn-e40:caltech-best
+result_sections one-class-mnist-best-knn-e40:mnist-best one-class-fashion-mnist-best-knn-e40:fashion-best
 cat <<'MD'
 ### Natural images: score parts chosen on Caltech-101 airplanes
 
@@ -597,7 +601,7 @@ now run the three parts and write to `*-best-knn-e40`.
 
 The natural-image configuration (`rec+tr+tdir`) was chosen before
 `transform_knn` existed, so it was never measured there. Rule, fixed before
-the run and written down with it (the commit that adds this paragraph): train
+the run and written down with it (commit 79a4fd6): train
 `geom_x4_knn` on Caltech-101 airplanes, its development set, 3 seeds
 (`python benchmarks/one_class_ablation.py --dataset caltech-airplanes --seeds
 0 1 2 --configs geom_x4_knn --epochs 40 --lr-schedule cosine --jobs 2 --name
@@ -610,6 +614,22 @@ natural-image configuration, recommended only after `cifar-natural` and
 configuration stays and `tk` is reported as measured. Its `td+tdir+tk` row is
 the MNIST-like configuration's Caltech number (what `caltech-best` would
 measure), a configuration chosen elsewhere.
+
+Result (`ablation-caltech-airplanes-geom4knn-e40-cosine` below, 2,032 s for
+the three seeds): the 45 rows without `tk` equal those of
+`ablation-caltech-airplanes-geom4dir-e40-cosine` to the last bit (the same
+models), `rec+tr+tdir` among them (98.84). The best subset with `tk` is
+`tr+tdir+tk`, **98.76** ± 0.05, below `rec+tr+tdir`, so the natural-image
+configuration stays and nothing needs rerunning. On natural images the
+neighbours behave like the distance to the centre: `tk` alone has 91.58
+(`td` 82.53), and adding it to `rec+tr+tdir` costs 0.17 points (98.67); it
+helps only subsets without the head's cross-entropy (`tdir` 90.56, `tdir+tk`
+98.37). The MNIST-like configuration (`td+tdir+tk`) has **96.58** ± 0.39 on
+Caltech-101 airplanes, below the target of 0.98 and below the three-part
+score chosen on MNIST before it (0.982), so `caltech-best` was not run: this
+row is its number on the same training. `tk` adds no measurable time here
+(508 s of training and 522 s of scoring per model; scoring is dominated by
+the 72 encoder passes on 96x96 images).
 
 MD
 cat <<'MD'
@@ -686,7 +706,7 @@ for f in ablation-mnist ablation-mnist-flip ablation-mnist-geom ablation-mnist-g
          ablation-fashion-mnist-geom4-e30 ablation-fashion-mnist-geom4dist-e30 ablation-fashion-mnist-geom4dir-e30 \
          ablation-cifar10 ablation-cifar10-geom ablation-cifar10-geom4 ablation-cifar10-geom4dist-e30-seed0 \
          ablation-cifar10-geom4dir-e30-seed0 ablation-caltech-airplanes-geom4dir-e40-cosine \
-         ablation-mnist-geom4knn-e40-cosine; do
+         ablation-mnist-geom4knn-e40-cosine ablation-caltech-airplanes-geom4knn-e40-cosine; do
   if [ -f results/$f.md ]; then
     python3 -c "import json; d = json.load(open('results/$f.json'))['provenance']; e = d['epochs']; m = d.get('members', 1); print('####', d['dataset'] + ':', ', '.join(d['configs']) + ('' if e == 'preset' else f', {e} epochs') + (f', ensembles of {m}' if m > 1 else '') + (', cosine learning rate' if d.get('lr_schedule', 'constant') == 'cosine' else '') + ', seed' + ('s ' if len(d['seeds']) > 1 else ' ') + ', '.join(map(str, d['seeds'])))"; echo
     head_of $f.md; echo; sed -n '/^| config/,$p' results/$f.md; echo
