@@ -10,7 +10,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def provenance(seeds: list[int]) -> dict:
-    from aedetect.protocols import provenance as library_provenance
+    from aedetect.benchmarking.runner import provenance as library_provenance
 
     return library_provenance(seeds, [Path(sys.executable).name, *sys.argv])
 

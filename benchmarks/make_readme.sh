@@ -110,7 +110,7 @@ this 2-core CPU, one core per model, `--jobs 2`):
 | paper-cifar (dog normal) | every class above the paper's best | **0.8224** (paper's best 0.6177); every class above the paper's best, horse only just (0.6629 ± 0.0046 against 0.6612; seed 2: 0.656) | natural images | 0.0023 | 324 s training + 62 s scoring per model, 3 models in 13 min | `paper-cifar-natural` |
 | Caltech-101 airplanes, held out | 0.98 | **0.982** (reconstruction + latent + transform chosen on MNIST, 30 epochs); 0.988 with the natural-image parts, a development number (chosen there); the MNIST-like configuration (`td+tdir+tk`) 0.966 | | 0.0017 | 375 s training per model, 3 models in 30 min | `caltech-geom-e30`, `caltech-natural` |
 
-Options every family takes (`aedetect.models.scoring`, off by default): a
+Options every family takes (`aedetect.models.transforms`, `aedetect.scoring`; off by default): a
 linear head on the encoder that learns which of 8 transforms (4 rotations, each
 mirrored or not: `transforms="rotate_flip"`; 4 with `"rotate"`) was applied to
 a normal image, trained with the autoencoder; the latent part (Mahalanobis

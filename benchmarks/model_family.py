@@ -64,7 +64,7 @@ def main() -> None:
                 start = time.perf_counter()
                 det.fit(X)
                 seconds = time.perf_counter() - start
-            m = evaluate_scores(y_test, det.reconstruction_error(X_test), det.threshold_)
+            m = evaluate_scores(y_test, det.anomaly_score(X_test), det.threshold_)
             rows.append({"run": label, "model": model, "seed": seed, "auroc": m["auroc"],
                          "aupr": m["aupr"], "f1": m["f1"], "train_seconds": seconds,
                          "epochs": len(det.history_["train_loss"]),

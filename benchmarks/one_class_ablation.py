@@ -23,14 +23,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from aedetect.protocols import (
-    ONE_CLASS_PRESET,
-    make_detector,
-    map_jobs,
-    protocol_tasks,
-    provenance,
-    threads_per_job,
-)
+from aedetect.benchmarking.protocols import ONE_CLASS_PRESET, protocol_tasks
+from aedetect.benchmarking.runner import make_detector, map_jobs, provenance, threads_per_job
 from aedetect.training import LR_SCHEDULES
 
 ALL_PARTS = ["reconstruction", "latent", "transform"]

@@ -5,9 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${AEDETECT_DATA:-../shared/data}
+# Fashion-MNIST: where the Debian package dataset-fashion-mnist puts it
+FASHION=${AEDETECT_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
 R=benchmarks/results
 # RESUME=--resume goes on with a stopped run (the runs it finished are in OUT/runs/)
-run() { .venv/bin/aedetect benchmark "$@" --data "$DATA" --quiet ${RESUME:-}; }
+run() { .venv/bin/aedetect benchmark "$@" --data "${RUN_DATA:-$DATA}" --quiet ${RESUME:-}; }
+# the Fashion-MNIST entries read the Debian package's folder
+fashion() { RUN_DATA=$FASHION run "$@"; }
 SSL='{"transforms": "rotate_flip", "score_parts": ["reconstruction", "latent", "transform"]}'
 GEOM4='{"transforms": "geom", "transform_draws": 4, "score_parts": ["reconstruction", "latent", "transform"]}'
 # the MNIST-like configuration: the parts chosen on MNIST seed 0 (ablation-mnist-geom4knn-e40-cosine)
@@ -20,9 +24,9 @@ NATURAL='{"transforms": "geom", "transform_draws": 4, "score_parts": ["reconstru
 case "${1:-all}" in
   all|paper-mnist) run paper-mnist --models cae,vae,aae --seeds 3 --pyod --out $R/paper-mnist ;;&
   all|caltech) run caltech-airplanes --models cae --seeds 3 --pyod --out $R/caltech-airplanes ;;&
-  all|fashion) run one-class --dataset fashion-mnist --models cae --seeds 3 --epochs 10 --pyod \
+  all|fashion) fashion one-class --dataset fashion-mnist --models cae --seeds 3 --epochs 10 --pyod \
                  --out $R/one-class-fashion-mnist ;;&
-  all|fashion-dense) run one-class --dataset fashion-mnist --preset mnist-dense --models ae --seeds 3 \
+  all|fashion-dense) fashion one-class --dataset fashion-mnist --preset mnist-dense --models ae --seeds 3 \
                        --epochs 10 --out $R/one-class-fashion-mnist-dense ;;&
   all|paper-cifar) run paper-cifar --models cae,vae,aae --seeds 3 --pyod --out $R/paper-cifar ;;&
   all|mnist) run one-class --dataset mnist --models cae --seeds 3 --epochs 10 --pyod --out $R/one-class-mnist ;;&
@@ -30,7 +34,7 @@ case "${1:-all}" in
   # the score options chosen on MNIST (benchmarks/one_class_ablation.py), applied unchanged
   all|mnist-ssl) run one-class --dataset mnist --models cae --seeds 3 --epochs 10 --model-options "$SSL" \
                    --out $R/one-class-mnist-ssl ;;&
-  all|fashion-ssl) run one-class --dataset fashion-mnist --models cae --seeds 3 --epochs 10 --model-options "$SSL" \
+  all|fashion-ssl) fashion one-class --dataset fashion-mnist --models cae --seeds 3 --epochs 10 --model-options "$SSL" \
                      --out $R/one-class-fashion-mnist-ssl ;;&
   all|cifar-ssl) run one-class --dataset cifar10 --models cae --seeds 3 --epochs 10 --model-options "$SSL" \
                    --out $R/one-class-cifar10-ssl ;;&
@@ -64,7 +68,7 @@ case "${1:-all}" in
   # 40 epochs (ablation-mnist-geom4dir-e40-cosine), the three parts of BEST (ablation-mnist-geom4knn-e40-cosine)
   all|mnist-best) run one-class --dataset mnist --models cae --seeds 3 --epochs 40 --model-options "$BEST" $COS \
                     --jobs 2 --out $R/one-class-mnist-best-knn-e40 ;;&
-  all|fashion-best) run one-class --dataset fashion-mnist --models cae --seeds 3 --epochs 40 \
+  all|fashion-best) fashion one-class --dataset fashion-mnist --models cae --seeds 3 --epochs 40 \
                       --model-options "$BEST" $COS --jobs 2 --out $R/one-class-fashion-mnist-best-knn-e40 ;;&
   all|caltech-best) run caltech-airplanes --classes airplanes --models cae --seeds 3 --epochs 40 \
                       --model-options "$BEST" $COS --jobs 2 --out $R/caltech-airplanes-best-knn-e40 ;;&

@@ -101,9 +101,9 @@ def run_one(cfg: dict) -> dict:
         h = det.history_
         out.update(train_s=h["seconds"], val_loss=h["val_loss"], elapsed=h["elapsed"])
         start = time.perf_counter()
-        det.reconstruction_error(X_score)
+        det.anomaly_score(X_score)
         out["score_s"] = time.perf_counter() - start
-        out["auroc"] = roc_auc_score(y_test, det.reconstruction_error(X_test))
+        out["auroc"] = roc_auc_score(y_test, det.anomaly_score(X_test))
         if cfg.get("onnx"):
             import onnxruntime as ort
 
@@ -117,7 +117,7 @@ def run_one(cfg: dict) -> dict:
                            for i in range(0, len(X_score), size)]
             out["onnx_score_s"] = time.perf_counter() - start
             out["onnx_max_abs_diff"] = float(np.abs(np.concatenate(onnx_scores)[:len(X_test)] -
-                                                    det.reconstruction_error(X_score[:len(X_test)])).max())
+                                                    det.anomaly_score(X_score[:len(X_test)])).max())
     elif cfg["impl"] == "notebook":
         from torch.utils.data import DataLoader, TensorDataset
 
@@ -212,17 +212,18 @@ def stream(n: int, epochs: int) -> dict:
     AutoencoderDetector(model="dense_ae", model_options={"hidden": [400], "latent": 20}, epochs=epochs,
                         batch_size=128, verbose=0, random_state=0).fit(arrays["train"]).save(
                             TMP / "stream-model")
-    command = ["score", str(TMP / "stream-model"), str(path), "--out", str(TMP / "stream.csv")]
+    command = [sys.executable, "-m", "aedetect", "score", str(TMP / "stream-model"), str(path), "--out",
+               str(TMP / "stream.csv")]
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--cli", json.dumps(command)], capture_output=True,
-                          text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS (ru_maxrss, kB on Linux)
     seconds = time.perf_counter() - start
-    if proc.returncode:
-        raise RuntimeError(proc.stderr)
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(proc.stderr.read())
     with open(TMP / "stream.csv") as f:
         rows = sum(1 for _ in f) - 1
     return {"samples": n, "file_mb": path.stat().st_size / 2**20, "rows_written": rows, "seconds": seconds,
-            "peak_rss_mb": float(proc.stdout.strip().splitlines()[-1])}
+            "peak_rss_mb": usage.ru_maxrss / 1024}
 
 
 def table(runs: list[dict]) -> list[str]:
@@ -273,20 +274,9 @@ def main() -> None:
     parser.add_argument("--stream", type=int, default=1_000_000,
                         help="samples for the streaming run (0: skip)")
     parser.add_argument("--run", help=argparse.SUPPRESS)  # internal: one configuration as JSON
-    parser.add_argument("--cli", help=argparse.SUPPRESS)  # internal: `aedetect ARGS` in this process
     args = parser.parse_args()
     if args.run:
         print(json.dumps(run_one(json.loads(args.run))))
-        return
-    if args.cli:  # the command line in this process, then its peak RSS in MB on the last line
-        from aedetect.cli.main import app
-
-        try:
-            app(json.loads(args.cli))
-        except SystemExit as stop:
-            if stop.code:
-                raise
-        print(peak_rss_mb())
         return
     prepare(Path(args.data))
     runs = []

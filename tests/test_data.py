@@ -184,12 +184,12 @@ def test_uncurated_images_are_converted_or_skipped_with_a_count(tmp_path):
 
 
 def test_a_class_missing_for_evaluation_is_explained(tmp_path):
-    from aedetect.cli.common import test_part
+    from aedetect.data.model_data import evaluation_part
 
     make_class_folders(tmp_path / "only", classes=("ok",), n=4, size=(8, 8))
     ds = open_dataset(tmp_path / "only")
     with pytest.raises(InputError, match="only normal samples"):
-        test_part(ds, [0], {"test_fraction": 0.5, "split_seed": 0, "n_samples": 4})
+        evaluation_part(ds, [0], {"test_fraction": 0.5, "split_seed": 0, "n_samples": 4})
 
 
 def test_large_npy_files_are_read_row_by_row(tmp_path, monkeypatch):
@@ -206,9 +206,9 @@ def test_large_npy_files_are_read_row_by_row(tmp_path, monkeypatch):
     monkeypatch.setattr(arrays, "LAZY_BYTES", 1000)
     assert isinstance(load_array_file(tmp_path / "x.npy")["X"], NpyRows)
     det = AutoencoderDetector(epochs=1, batch_size=32, verbose=0, random_state=0).fit(X)
-    streamed = np.concatenate([e for _, e in det.iter_reconstruction_error(rows)])
+    streamed = np.concatenate([e for _, e in det.iter_anomaly_score(rows)])
     assert np.array_equal(streamed, det.reconstruction_error(X))
-    assert [i for i, _ in det.iter_reconstruction_error(rows, 10, 200)][0] == 10
+    assert [i for i, _ in det.iter_anomaly_score(rows, 10, 200)][0] == 10
     data = (tmp_path / "x.npy").read_bytes()
     (tmp_path / "cut.npy").write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError, match="truncated"):

@@ -182,17 +182,20 @@ def test_cosine_schedule_anneals_every_optimizer_from_the_full_rate(tmp_path, no
     import aedetect.training as training
 
     seen = []
-    original = training.set_learning_rate
+    original = training.training_step
 
-    def record(optimizers, factor):
-        original(optimizers, factor)
-        seen.append([g["lr"] for o in optimizers for g in o.param_groups])
+    def record(model, x, optimizers, *args):
+        rates = [g["lr"] for o in optimizers.values() for g in o.param_groups]
+        if not seen or seen[-1] != rates:  # the rates of each epoch, once
+            seen.append(rates)
+        return original(model, x, optimizers, *args)
 
-    monkeypatch.setattr(training, "set_learning_rate", record)
+    monkeypatch.setattr(training, "training_step", record)
     params = dict(FAST, model="aae", epochs=4, learning_rate=0.01,
                   model_options={"channels": [8, 16], "latent": 8})
     constant = AutoencoderDetector(**params).fit(normal_images)
-    assert seen == []  # the default leaves the rate alone
+    assert seen == [[0.01] * 3]  # the default leaves the rate alone
+    seen.clear()
     cosine = AutoencoderDetector(**params, lr_schedule="cosine").fit(normal_images)
     expected = [0.01 * (1 + np.cos(np.pi * k / 4)) / 2 for k in range(4)]  # 0.01, 0.0085, 0.005, 0.0015
     np.testing.assert_allclose(seen, [[lr] * 3 for lr in expected])

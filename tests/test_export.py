@@ -40,7 +40,7 @@ def test_onnx_scores_match(tmp_path, model, options, X):
     test = np.concatenate([X[:7], X[-5:]])  # an odd batch size: the batch axis is dynamic
     # combined parts are in validation standard deviations: float32 noise of a part is divided by its spread
     tol = 1e-3 if len(options.get("score_parts", [])) > 1 else 1e-5
-    assert np.abs(onnx_scores(tmp_path / "m.onnx", test) - det.reconstruction_error(test)).max() < tol
+    assert np.abs(onnx_scores(tmp_path / "m.onnx", test) - det.anomaly_score(test)).max() < tol
     meta = ort.InferenceSession(str(tmp_path / "m.onnx")).get_modelmeta().custom_metadata_map
     assert float(meta["threshold"]) == det.threshold_
 
@@ -93,7 +93,7 @@ def test_the_model_folder_is_all_a_scoring_process_needs(tmp_path):
                               random_state=0).fit(np.load(train))
     det.save(tmp_path / "train" / "model")
     new = np.concatenate([blobs(20, seed=9), blobs(20, anomalous=True, seed=9)])
-    expected = det.reconstruction_error(new)
+    expected = det.anomaly_score(new)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     shutil.copytree(tmp_path / "train" / "model", elsewhere / "model")

@@ -7,6 +7,7 @@ import torch
 from aedetect import AutoencoderDetector
 from aedetect.errors import CollapseWarning, InputError
 from aedetect.models import MODELS, build_model
+from aedetect.training import make_optimizers, training_step
 from tests.conftest import blobs
 
 SHAPES = [(1, 28, 28), (3, 32, 32), (3, 96, 96), (1, 8, 8), (1, 31, 17)]
@@ -22,7 +23,7 @@ def test_reconstruction_has_input_shape(name, shape):
         out = model(x)
         assert out.shape == x.shape
         assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0  # sigmoid output
-        assert model.score(x).shape == (2,)
+        assert model.reconstruction_score(x).shape == (2,)
         assert model.encode(x).shape == (2, model.latent_size)
 
 
@@ -81,14 +82,14 @@ def test_loss_goes_down(name):
     torch.manual_seed(0)
     model = build_model(name, (1, 16, 16), {"channels": [16, 32]})
     x = torch.rand(32, 1, 16, 1) * torch.rand(32, 1, 1, 16)  # rank-one images: learnable
-    optimizers = model.configure_optimizers(3e-3)
+    optimizers = make_optimizers(model, 3e-3)
     model.eval()
     with torch.no_grad():
         first = float(model.loss(x))
     for epoch in range(1, 101):
         model.train()
         model.start_epoch(epoch)
-        model.training_step(x, optimizers)
+        training_step(model, x, optimizers)
     model.eval()
     with torch.no_grad():
         assert float(model.loss(x)) < 0.7 * first
@@ -101,11 +102,11 @@ def test_vae_scores_and_beta_units():
     assert build_model("beta_vae", (1, 28, 28)).beta == 1e-4
     x = torch.rand(4, 1, 28, 28)
     with torch.no_grad():
-        mean_score = vae.score(x)
+        mean_score = vae.reconstruction_score(x)
         for kind in ("samples", "elbo"):
             other = build_model("vae", (1, 28, 28), {"score": kind}).eval()
             other.load_state_dict(vae.state_dict())
-            s1, s2 = other.score(x), other.score(x)
+            s1, s2 = other.reconstruction_score(x), other.reconstruction_score(x)
             assert torch.equal(s1, s2)  # sampled scores are repeatable
             assert not torch.equal(s1, mean_score)
         elbo = build_model("vae", (1, 28, 28), {"score": "elbo"}).eval()
@@ -113,7 +114,8 @@ def test_vae_scores_and_beta_units():
         samples = build_model("vae", (1, 28, 28), {"score": "samples"}).eval()
         samples.load_state_dict(vae.state_dict())
         mean, logvar = vae.posterior(x)
-        torch.testing.assert_close(elbo.score(x), samples.score(x) + vae.beta * vae.kl(mean, logvar))
+        torch.testing.assert_close(elbo.reconstruction_score(x),
+                                   samples.reconstruction_score(x) + vae.beta * vae.kl(mean, logvar))
 
 
 def test_kl_warmup_ramps_beta():
@@ -137,10 +139,10 @@ def test_dae_corrupts_only_while_training():
 def test_aae_clips_the_critic():
     torch.manual_seed(0)
     aae = build_model("aae", (1, 8, 8), {"channels": [8], "clip": 0.05})
-    optimizers = aae.configure_optimizers(1e-2)
+    optimizers = make_optimizers(aae, 1e-2)
     aae.train()
     for _ in range(5):
-        aae.training_step(torch.rand(8, 1, 8, 8), optimizers)
+        training_step(aae, torch.rand(8, 1, 8, 8), optimizers)
     assert max(float(p.detach().abs().max()) for p in aae.critic.parameters()) <= 0.05 + 1e-7
     assert aae.critic[0].in_features == aae.config.latent and aae.critic[0].out_features == 10
 

@@ -1,15 +1,18 @@
 import json
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from aedetect.benchmarking import PUBLISHED
+from aedetect.benchmarking.protocols import protocol_tasks
+from aedetect.benchmarking.runner import summarise
 from aedetect.cli.main import app
 from aedetect.data.cifar import read_batch
 from aedetect.data.datasets import open_dataset
 from aedetect.errors import InputError
-from aedetect.protocols import PUBLISHED, protocol_tasks, summarise
 from tests.conftest import real_data, require
 
 
@@ -58,8 +61,8 @@ def test_summarise_averages_over_seeds():
     assert entry["seeds"] == 2
 
 
-def run_quick(protocol, tmp_path, *extra):
-    data = real_data("")
+def run_quick(protocol, tmp_path, *extra, data=None):
+    data = data or real_data("")
     result = CliRunner().invoke(app, ["benchmark", protocol, "--data", str(data), "--models", "cae",
                                       "--seeds", "1", "--epochs", "1", "--limit", "20", "--quiet",
                                       "--out", str(tmp_path), *extra])
@@ -94,11 +97,11 @@ def test_one_class_on_a_tiny_subset(tmp_path):
 
 
 def test_one_class_fashion_mnist_from_the_debian_package(tmp_path):
-    from aedetect.protocols import FASHION_DIR
-
-    if not FASHION_DIR.exists():
-        require(f"Fashion-MNIST at {FASHION_DIR} (apt-get install dataset-fashion-mnist)")
-    results, _ = run_quick("one-class", tmp_path, "--dataset", "fashion-mnist", "--classes", "Trouser")
+    fashion = Path("/usr/share/datasets/fashion-mnist")  # where the Debian package puts it
+    if not fashion.exists():
+        require(f"Fashion-MNIST at {fashion} (apt-get install dataset-fashion-mnist)")
+    results, _ = run_quick("one-class", tmp_path, "--dataset", "fashion-mnist", "--classes", "Trouser",
+                           data=fashion)
     assert results["rows"][0]["normal"] == "Trouser"
 
 
@@ -136,7 +139,8 @@ def test_fixed_thresholds_are_left_out_for_a_sum_of_standardised_parts(tmp_path)
 def test_parallel_jobs_give_the_rows_of_one_job():
     import torch
 
-    from aedetect.protocols import Task, run_tasks
+    from aedetect.benchmarking.protocols import Task
+    from aedetect.benchmarking.runner import run_tasks
     from tests.conftest import blobs
 
     X_test = np.concatenate([blobs(20, 16, seed=1), blobs(20, 16, anomalous=True, seed=2)])
@@ -160,20 +164,20 @@ def test_parallel_jobs_give_the_rows_of_one_job():
 
 
 def test_a_stopped_benchmark_goes_on_with_resume(tmp_path, monkeypatch):
-    import aedetect.protocols as protocols
+    import aedetect.benchmarking.runner as runner
 
     args = ["one-class", tmp_path / "run", "--dataset", "mnist", "--classes", "0,1"]
     whole, _ = run_quick(*args[:1], tmp_path / "whole", *args[2:])
     assert not (tmp_path / "whole" / "runs").exists()  # kept only until the results are written
 
-    train = protocols._run_unit
+    train = runner._run_unit
 
     def stop_at_class_1(task, *a, **kw):
         if task.name == "1":
             raise RuntimeError("power cut")
         return train(task, *a, **kw)
 
-    monkeypatch.setattr(protocols, "_run_unit", stop_at_class_1)
+    monkeypatch.setattr(runner, "_run_unit", stop_at_class_1)
     with pytest.raises(AssertionError, match="power cut"):
         run_quick(*args)
     monkeypatch.undo()

@@ -6,8 +6,9 @@ import pytest
 from PIL import Image
 
 from aedetect import AutoencoderDetector
-from aedetect.cli.evaluate import evaluate_detector
+from aedetect.evaluation import evaluate
 from aedetect.report import plots
+from aedetect.report.outputs import write_evaluation
 from tests.conftest import require
 
 EVIL = "<script>alert(1)</script>"
@@ -76,8 +77,10 @@ def report_dir(tmp_path_factory, synthetic):
     out = tmp_path_factory.mktemp("report")
     det = AutoencoderDetector(model="dense_ae", model_options={"hidden": [32], "latent": 8},
                               epochs=150, batch_size=16, random_state=0, verbose=0).fit(synthetic["train"])
-    evaluate_detector(det, synthetic["X"], synthetic["y"], out, names=synthetic["labels"],
+    result = evaluate(det, synthetic["X"], synthetic["y"], names=synthetic["labels"],
                       data={"name": f"bench {EVIL}", "path": "/data/<b>odd</b> name"})
+    assert not any(out.iterdir())  # evaluating writes nothing
+    write_evaluation(result, out)
     return out
 
 
@@ -131,7 +134,7 @@ def test_report_in_a_real_browser(report_dir, tmp_path):
 
 
 def test_one_class_mean_row_shows_two_decimals_so_a_near_miss_is_not_rounded_up():
-    from aedetect.report.benchmark_report import result_tables
+    from aedetect.benchmarking.report import result_tables
 
     summary = [{"model": "cae", "normal": str(n), "anomalous": "all others", "auroc": a, "auroc_sd": 0.0,
                 "train_seconds": 1.0, "score_seconds": 1.0} for n, a in enumerate((0.9896, 0.9896))]

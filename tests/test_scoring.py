@@ -1,4 +1,5 @@
-"""The score options of aedetect.models.scoring: transform head, latent density, combined parts."""
+"""The transform task (aedetect.models.transforms) and the score parts (aedetect.scoring): transform
+head, latent density, combined parts."""
 
 import numpy as np
 import pytest
@@ -12,12 +13,22 @@ from aedetect import AutoencoderDetector
 from aedetect.data.splits import train_validation_split
 from aedetect.errors import InputError
 from aedetect.models import build_model
-from aedetect.models.scoring import fit_dirichlet, transform, transform_batch
+from aedetect.models.transforms import transform, transform_batch
+from aedetect.scoring import ScoreHead, split_score_options
+from aedetect.scoring.parts import fit_dirichlet, whitening
+from aedetect.training import make_optimizers, training_step
 from tests.conftest import blobs
 
 pytestmark = pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")  # tiny fits
 
 OPTIONS = {"channels": [8, 16], "hidden": [32], "latent": 6, "norm": "batch"}
+
+
+def scored(family: str, shape: tuple[int, ...], options: dict):
+    """A network and its score head, as the detector builds them."""
+    network, parts = split_score_options(options)
+    net = build_model(family, shape, network).eval()
+    return net, ScoreHead(parts, net)
 
 
 def oriented(n: int, seed: int = 0) -> np.ndarray:
@@ -94,8 +105,8 @@ def test_transform_head_learns_the_orientation_of_normal_images():
     det = AutoencoderDetector(model="conv_ae", epochs=15, batch_size=32, random_state=0, verbose=0,
                               model_options={**OPTIONS, "transforms": "rotate",
                                              "score_parts": ["transform"]}).fit(X)
-    normal = det.reconstruction_error(oriented(100, seed=1))
-    turned = det.reconstruction_error(np.rot90(oriented(100, seed=2), 1, axes=(1, 2)).copy())
+    normal = det.anomaly_score(oriented(100, seed=1))
+    turned = det.anomaly_score(np.rot90(oriented(100, seed=2), 1, axes=(1, 2)).copy())
     assert normal.mean() < 0.5 * np.log(4)  # far better than guessing among 4 rotations
     assert roc_auc_score(np.r_[np.zeros(100), np.ones(100)], np.r_[normal, turned]) > 0.95
 
@@ -113,30 +124,32 @@ def test_several_parts_are_standardised_on_validation_normals_and_summed():
     np.testing.assert_allclose(parts.mean(axis=0), 0.0, atol=1e-4)
     np.testing.assert_allclose(parts.std(axis=0), 1.0, atol=1e-4)
     test = blobs(30, anomalous=True, seed=1)
-    np.testing.assert_allclose(det.reconstruction_error(test), det.score_parts(test).sum(axis=1), atol=1e-5)
+    np.testing.assert_allclose(det.anomaly_score(test), det.score_parts(test).sum(axis=1), atol=1e-5)
     assert det.threshold_ == pytest.approx(np.percentile(parts.sum(axis=1), 95), rel=1e-5)
 
 
 def test_latent_part_is_the_mahalanobis_distance_to_the_training_codes():
-    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "score_parts": ["latent"]}).eval()
+    model, head = scored("conv_ae", (1, 8, 8), {**OPTIONS, "score_parts": ["latent"]})
     x = torch.rand(50, 1, 8, 8)
     with torch.no_grad():
         codes = model.encode(x).numpy()
-        model.fit_latent(codes)
-        got = model.score(x).numpy()
+        head.latent.fit(codes)
+        got = head(model, x).numpy()
     np.testing.assert_allclose(got, LedoitWolf().fit(codes.astype(np.float64)).mahalanobis(codes), rtol=1e-3)
 
 
 def test_transform_parts_are_the_cross_entropy_and_the_mahalanobis_distances_averaged_over_transforms():
     # "transform_knn": 32 features, under KNN_DIMS, so its leading axes are all of them and its
     # distance is the Mahalanobis distance under the covariance "transform_distance" uses
-    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate", "score_parts":
-                                               ["transform", "transform_distance", "transform_knn"]}).eval()
+    model, head = scored("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate", "score_parts":
+                                               ["transform", "transform_distance", "transform_knn"]})
     x, fit = torch.rand(20, 1, 8, 8), torch.rand(60, 1, 8, 8)
     with torch.no_grad():
         feats = model.transform_features(fit).numpy()  # (60, 4, F)
-        model.fit_transform_features(feats)
-        got = model.raw_parts(x).numpy()
+        mean, w = whitening(feats)
+        head.distance.fit(mean, w)
+        head.knn.fit(feats, w)
+        got = head.raw_parts(model, x).numpy()
         per_k = [model.body(transform(x, k)).numpy() for k in range(4)]
         nll = [-model.transform_head(torch.from_numpy(f)).log_softmax(1)[:, k].numpy()
                for k, f in enumerate(per_k)]
@@ -176,18 +189,18 @@ def test_transform_distance_separates_unseen_orientations_and_survives_saving(tm
 
 
 def test_transform_knn_keeps_the_leading_whitened_axes(monkeypatch):
-    import aedetect.models.base as base
+    import aedetect.scoring.parts as parts
 
-    monkeypatch.setattr(base, "KNN_DIMS", 3)
-    model = build_model("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate",
-                                               "score_parts": ["transform_knn"]}).eval()
+    monkeypatch.setattr(parts, "KNN_DIMS", 3)
+    model, head = scored("conv_ae", (1, 8, 8), {**OPTIONS, "transforms": "rotate",
+                                                "score_parts": ["transform_knn"]})
     fit = torch.rand(50, 1, 8, 8)
     with torch.no_grad():
         feats = model.transform_features(fit).numpy()
-        model.fit_transform_features(feats)
-    assert model.knn_basis.shape == (32, 3) and model.knn_bank.shape == (4, 50, 3)
+        head.knn.fit(feats, whitening(feats)[1])
+    assert head.knn.basis.shape == (32, 3) and head.knn.bank.shape == (4, 50, 3)
     centred = (feats - feats.mean(axis=0)).reshape(-1, 32).astype(np.float64)
-    basis = model.knn_basis.double().numpy()
+    basis = head.knn.basis.double().numpy()
     projected = centred @ basis
     covariance = LedoitWolf(assume_centered=True).fit(centred).covariance_
     np.testing.assert_allclose(basis.T @ covariance @ basis, np.eye(3), atol=1e-4)  # whitened
@@ -196,7 +209,7 @@ def test_transform_knn_keeps_the_leading_whitened_axes(monkeypatch):
 
 def test_transform_knn_separates_unseen_orientations_and_survives_saving(tmp_path):
     det, test = fit_on_oriented("transform_knn")
-    assert det.model_.knn_bank.shape[:2] == (4, 240 - 24)  # every training image: under 1,000
+    assert det.score_head_.knn.bank.shape[:2] == (4, 240 - 24)  # every training image: under 1,000
     assert roc_auc_score(np.repeat([0, 1], 40), det.score_parts(test)[:, 1]) > 0.9
     assert_survives_saving(det, test, tmp_path / "m")
 
@@ -223,10 +236,10 @@ def test_transform_dirichlet_is_minus_each_transforms_dirichlet_loglik_averaged(
         x = det._to_tensor(test)
         log_p = [model.transform_head(model.body(transform(x, k))).double().log_softmax(1).numpy()
                  for k in range(4)]
-        got = model.raw_parts(x)[:, 1].double().numpy()
-    alpha = model.transform_alpha.double().numpy()
+        got = det.score_head_.raw_parts(model, x)[:, 1].double().numpy()
+    alpha = det.score_head_.dirichlet.alpha.double().numpy()
     assert alpha.shape == (4, 4) and (alpha > 0).all() and not np.allclose(alpha, 1)
-    offset = model.transform_loglik_mean.double().numpy()
+    offset = det.score_head_.dirichlet.loglik_mean.double().numpy()
     want = np.mean([offset[k] - lp @ (alpha[k] - 1) for k, lp in enumerate(log_p)], axis=0)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * want.std())
     assert roc_auc_score(np.repeat([0, 1], 40), got) > 0.9  # upside-down images are anomalous
@@ -240,8 +253,7 @@ def test_a_model_with_score_parts_saves_and_loads(tmp_path):
                                              "score_parts": ["reconstruction", "latent", "transform"]}).fit(X)
     det.save(tmp_path / "m")
     again = AutoencoderDetector.load(tmp_path / "m", device="cpu")
-    np.testing.assert_allclose(again.reconstruction_error(X[:20]), det.reconstruction_error(X[:20]),
-                               rtol=1e-5)
+    np.testing.assert_allclose(again.anomaly_score(X[:20]), det.anomaly_score(X[:20]), rtol=1e-5)
 
 
 @pytest.mark.parametrize("shape, options, message", [
@@ -264,7 +276,7 @@ def test_a_model_with_score_parts_saves_and_loads(tmp_path):
 ])
 def test_impossible_score_options_are_refused(shape, options, message):
     with pytest.raises(InputError, match=message):
-        build_model("conv_ae" if len(shape) == 3 else "dense_ae", shape, options)
+        scored("conv_ae" if len(shape) == 3 else "dense_ae", shape, options)
 
 
 def test_hflip_augmentation_mirrors_only_in_training():
@@ -290,8 +302,8 @@ def test_every_family_trains_its_transform_head(family):
     torch.manual_seed(0)
     model = build_model(family, (1, 8, 8), {**OPTIONS, "transforms": "rotate"})
     before = model.transform_head.weight.detach().clone()
-    optimizers = model.configure_optimizers(1e-2)
+    optimizers = make_optimizers(model, 1e-2)
     model.train()
     for _ in range(3):
-        model.training_step(torch.rand(16, 1, 8, 8), optimizers)
+        training_step(model, torch.rand(16, 1, 8, 8), optimizers)
     assert not torch.equal(before, model.transform_head.weight)

@@ -30,8 +30,10 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from aedetect.data.audio import AudioFeatures, file_log_mel, log_mel, to_samples
-from aedetect.detector import AnomalyScoreMixin, AutoencoderDetector
+from aedetect.detector import AutoencoderDetector
 from aedetect.errors import InputError, ModelFolderError
+from aedetect.outlier import AnomalyScoreMixin
+from aedetect.scoring import split_score_options
 from aedetect.thresholds import compute_threshold
 
 AGGREGATES = ("mean", "max", "topk")
@@ -85,9 +87,8 @@ class AudioDetector(AnomalyScoreMixin, BaseEstimator):
         inner = (clone(self.detector) if self.detector is not None
                  else AutoencoderDetector(**preset_params("dcase-baseline")))
         inner.check_params()
-        options = inner.model_options or {}
-        if options.get("transforms") or tuple(options.get("score_parts", ("reconstruction",))) != (
-                "reconstruction",):
+        network_options, parts = split_score_options(inner.model_options)
+        if network_options.get("transforms") or parts != ("reconstruction",):
             raise InputError("audio clips are scored by the reconstruction error of their frames; the "
                              "image score options transforms / score_parts do not apply: leave them out")
         if len(clips) < 2:
@@ -242,14 +243,3 @@ class AudioDetector(AnomalyScoreMixin, BaseEstimator):
         except (KeyError, TypeError, ValueError) as err:
             raise ModelFolderError(f"{path}: damaged audio settings in config.json ({err!r})") from None
         return det
-
-
-def is_audio_model(path: str | Path) -> bool:
-    """Whether the model folder at ``path`` holds an audio model (from its config, nothing else)."""
-    import json
-
-    try:
-        config = json.loads((Path(path) / "config.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(config, dict) and isinstance(config.get("metadata", {}).get("audio"), dict)

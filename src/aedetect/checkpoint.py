@@ -10,8 +10,10 @@ unpickled.
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from aedetect.errors import ModelFolderError
@@ -77,3 +79,14 @@ def load_checkpoint(folder: str | Path) -> tuple[dict, dict]:
              "best": part("best."), "optimizers": optimizers, "rng_torch": tensors["rng.torch"],
              "rng_generator": tensors["rng.generator"]}
     return state, info["meta"]
+
+
+def run_record(params: dict, random_state: int | None, X: np.ndarray) -> dict:
+    """What makes two training runs the same, checked before resuming: the parameters
+    (``params``, without verbosity and device), the seed and a fingerprint of the data."""
+    params = {k: v for k, v in params.items() if k not in ("verbose", "device")}
+    ends = np.ascontiguousarray(np.concatenate([X[:64], X[-64:]]))
+    seed = (int(random_state) if random_state is not None
+            else int(np.random.SeedSequence().generate_state(1)[0] >> 1))
+    return json.loads(json.dumps({"params": params, "seed": seed, "shape": list(X.shape),
+                                  "dtype": str(X.dtype), "crc": zlib.crc32(ends.tobytes())}))

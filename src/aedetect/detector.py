@@ -2,83 +2,34 @@
 
 Scores, once for the whole package:
 
-- ``reconstruction_error(X)``: the raw anomaly score, the per-sample mean squared
-  reconstruction error of inputs scaled to [0, 1] (a VAE can score by its
-  negative ELBO instead, see :mod:`aedetect.models.vae`; model option
-  ``score_parts`` adds latent-density and self-supervised parts, see
-  :mod:`aedetect.models.scoring`); **higher = more anomalous**.
-- ``score_samples(X)`` = ``-reconstruction_error(X)``: higher = more normal
-  (scikit-learn's convention for outlier detectors).
-- ``decision_function(X)`` = ``score_samples(X) - offset_`` = ``threshold_ - error``:
-  negative for anomalies.
-- ``predict(X)``: -1 for anomalies (error > ``threshold_``), +1 for normal samples.
+- ``anomaly_score(X)``: the raw anomaly score, **higher = more anomalous**: the per-sample
+  mean squared reconstruction error of inputs scaled to [0, 1] by default; the model option
+  ``score_parts`` (:mod:`aedetect.scoring`) adds latent-density and self-supervised parts, and
+  a VAE can score by its negative ELBO (:mod:`aedetect.models.vae`).
+- ``reconstruction_error(X)``: the per-sample mean squared reconstruction error, whatever the score.
+- ``score_samples``, ``decision_function``, ``predict``: scikit-learn's contract
+  (:mod:`aedetect.outlier`), from the anomaly score and ``threshold_``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import os
-import shutil
-import tempfile
-import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator
 
+import aedetect.inputs as inputs
 from aedetect.data.arrays import as_samples, check_finite
-from aedetect.data.splits import train_validation_split
-from aedetect.errors import CollapseWarning, InputError, ModelFolderError
-from aedetect.files import default_mode
+from aedetect.data.splits import group_validation_split, train_validation_split
+from aedetect.errors import InputError, ModelFolderError
 from aedetect.models import build_model, model_config
-from aedetect.models.scoring import COVARIANCE_PARTS, DISTANCE_FIT_IMAGES, FIT_PARTS
+from aedetect.outlier import AnomalyScoreMixin
+from aedetect.scoring import ScoreHead, split_score_options
 from aedetect.thresholds import METHODS, compute_threshold
 from aedetect.training import LR_SCHEDULES, progress_bar, train
-
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
-FORMAT = "aedetect-model"
-FORMAT_VERSION = 1
-# Integer dtypes scaled by their full range; any other dtype by the min and max
-# of the training data.
-_FIXED_RANGES = {"uint8": (0.0, 255.0), "uint16": (0.0, 65535.0), "bool": (0.0, 1.0)}
-
-
-def _memory_format(model_input_shape: tuple[int, ...]) -> torch.memory_format:
-    """Images (C, H, W) run channels-last: 30-40% faster convolutions on CPU (benchmarks/speed.py)."""
-    return torch.channels_last if len(model_input_shape) == 3 else torch.preserve_format
-
-
-def resolve_device(device: str) -> str:
-    """'auto' -> 'cuda' when a GPU is usable, else 'cpu'."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise InputError("device='cuda' but no CUDA GPU is usable here: use device='auto' or 'cpu'")
-    if device not in ("cpu", "cuda"):
-        raise InputError(f"device must be 'auto', 'cpu' or 'cuda'; got {device!r}")
-    return device
-
-
-class AnomalyScoreMixin(OutlierMixin):
-    """scikit-learn's outlier contract from a raw anomaly score (higher = more anomalous,
-    :meth:`anomaly_score`) and ``offset_`` (= -``threshold_``)."""
-
-    def score_samples(self, X) -> np.ndarray:
-        """Negative anomaly score: higher = more normal (scikit-learn's convention)."""
-        return -self.anomaly_score(X)
-
-    def decision_function(self, X) -> np.ndarray:
-        """``threshold_ - anomaly score``: negative for anomalies."""
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X) -> np.ndarray:
-        """+1 for normal samples, -1 for anomalies (anomaly score > ``threshold_``)."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
 
 
 class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
@@ -90,7 +41,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         "beta_vae", "aae", "dae". :func:`aedetect.presets.preset_params` gives whole
         reference configurations.
     model_options : dict, fields of the model's Config (e.g. ``{"hidden": [400], "latent": 32}``;
-        see :mod:`aedetect.models.layers` and each model's module).
+        see :mod:`aedetect.models.layers` and each model's module), and ``score_parts``
+        (:mod:`aedetect.scoring`).
     epochs, batch_size, learning_rate : training of the one loop (Adam, the model's loss).
     lr_schedule : "constant" (the learning rate throughout) or "cosine" (annealed each epoch
         from learning_rate to near zero in the last epoch).
@@ -106,9 +58,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
     verbose : 0 silent, 1 a progress bar on stderr.
 
     Inputs are numpy arrays (or lazy array-likes) of shape (N, D), (N, H, W) or
-    (N, H, W, C). uint8 (and uint16) data are scaled by their full range
-    (x / 255); any other dtype by the minimum and maximum of the training data.
-    The same scaling is applied at scoring time.
+    (N, H, W, C), scaled as :mod:`aedetect.inputs` says, the same way at scoring time.
     """
 
     def __init__(self, *, model: str = "dense_ae", model_options: dict | None = None,
@@ -148,13 +98,14 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         one, and ``resume=True`` continues from it, reaching the same model as an
         uninterrupted run with the same parameters and data.
         """
-        from aedetect.checkpoint import load_checkpoint, save_checkpoint
+        from aedetect.checkpoint import load_checkpoint, run_record, save_checkpoint
+        from aedetect.diagnostics import check_collapse
 
         self.check_params()
         X = as_samples(X)
         X = X if isinstance(X, np.ndarray) else np.asarray(X)
         check_finite(X)
-        state, run = None, self._run_record(X)
+        state, run = None, run_record(self.get_params(), self.random_state, X)
         if resume:
             if checkpoint_dir is None:
                 raise InputError("resume=True needs the checkpoint_dir to resume from")
@@ -167,26 +118,19 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         self.n_features_in_ = math.prod(self.input_shape_)
         self.input_dtype_ = str(X.dtype)
-        lo, hi = _FIXED_RANGES.get(self.input_dtype_, (float(X.min()), float(X.max())))
-        self.input_range_ = (lo, hi if hi > lo else lo + 1.0)
-        self.device_ = resolve_device(self.device)
+        self.input_range_ = inputs.input_range(X)
+        self.device_ = inputs.resolve_device(self.device)
 
         torch.manual_seed(self.seed_)
         if groups is None:
             train_idx, val_idx = train_validation_split(len(X), self.validation_fraction, self.seed_)
         else:
-            groups = np.asarray(groups)
-            if groups.shape != (len(X),):
+            if np.shape(groups) != (len(X),):
                 raise InputError(f"groups must hold one label per sample ({len(X)}); "
-                                 f"got shape {groups.shape}")
-            names, which = np.unique(groups, return_inverse=True)
-            _, val_groups = train_validation_split(len(names), self.validation_fraction, self.seed_)
-            is_val = np.isin(which, val_groups)
-            train_idx, val_idx = np.flatnonzero(~is_val), np.flatnonzero(is_val)
-            self.validation_groups_ = groups[val_idx]
-        self.model_ = build_model(self.model, self._model_input_shape(), self.model_options)
-        self.model_.to(self.device_, memory_format=_memory_format(self._model_input_shape()))
-        self._batch_for_scoring = None
+                                 f"got shape {np.shape(groups)}")
+            train_idx, val_idx = group_validation_split(groups, self.validation_fraction, self.seed_)
+            self.validation_groups_ = np.asarray(groups)[val_idx]
+        self._build(self.model_options)
         X_train, X_val = X[train_idx], X[val_idx]
         save = None
         if checkpoint_dir is not None:
@@ -198,74 +142,32 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                               lr_schedule=self.lr_schedule,
                               seed=self.seed_, verbose=self.verbose, checkpoint=save,
                               checkpoint_every=checkpoint_every, resume=state)
-        self._fit_score_parts(X_train, X_val)
-        self.validation_scores_ = self.reconstruction_error(X_val)
-        self._check_collapse(X_train, X_val)
+        self.score_head_.fit(self.model_, X_train, X_val, self._map_batches)
+        self.validation_scores_ = self.anomaly_score(X_val)
+        check_collapse(self.model_, self.model, X_train, X_val, self._to_tensor, self._scoring_batch_size(),
+                       self.history_)
         return self.calibrate_threshold(self.threshold, self.threshold_param)
 
-    def _fit_score_parts(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
-        """After training: the Gaussian of the training codes for the "latent" score part, the
-        per-transform feature means and precision for "transform_distance", the per-transform
-        Dirichlet of the head's outputs for "transform_dirichlet", the fit images' whitened
-        features for "transform_knn", and the validation mean
-        and std of every part when the score sums several
-        (model option ``score_parts``, see :mod:`aedetect.models.scoring`)."""
-        parts = self.model_.parts
-        if "latent" in parts:
-            self.model_.fit_latent(self._map_batches(X_train, "encode"))
-        if set(FIT_PARTS) & set(parts):  # evenly spaced training images, at most 1,000
-            step = math.ceil(len(X_train) / DISTANCE_FIT_IMAGES)
-            features = self._map_batches(X_train[::step], "transform_features")  # (N, transforms, F)
-            if set(COVARIANCE_PARTS) & set(parts):
-                self.model_.fit_transform_features(features)
-            if "transform_dirichlet" in parts:
-                self.model_.fit_transform_dirichlet(features)
-        if len(parts) > 1:
-            self.model_.fit_part_scale(self._map_batches(X_val, "raw_parts").astype(np.float64))
-
-    def _run_record(self, X: np.ndarray) -> dict:
-        """What makes two training runs the same: parameters, seed and a fingerprint of the data."""
-        params = {k: v for k, v in self.get_params().items() if k not in ("verbose", "device")}
-        ends = np.ascontiguousarray(np.concatenate([X[:64], X[-64:]]))
-        seed = (int(self.random_state) if self.random_state is not None
-                else int(np.random.SeedSequence().generate_state(1)[0] >> 1))
-        return json.loads(json.dumps({"params": params, "seed": seed, "shape": list(X.shape),
-                                      "dtype": str(X.dtype), "crc": zlib.crc32(ends.tobytes())}))
-
-    def _check_collapse(self, X_train: np.ndarray, X_val: np.ndarray) -> None:
-        """Record in ``history_`` whether the model reconstructs the held-out normals no better
-        than a constant output (the mean training sample) does, and warn if so."""
-        size = self._scoring_batch_size()
-        constant, model = [], []
-        with torch.inference_mode():
-            mean = sum(self._to_tensor(X_train[i:i + size]).sum(0)
-                       for i in range(0, len(X_train), size)) / len(X_train)
-            for i in range(0, len(X_val), size):
-                x = self._to_tensor(X_val[i:i + size])
-                constant.append(float((x - mean).pow(2).sum()))
-                model.append(float((self.model_(x) - x).pow(2).sum()))
-        constant, model = sum(constant) / X_val.size, sum(model) / X_val.size
-        self.history_["constant_output_error"] = constant
-        self.history_["validation_error"] = model
-        self.history_["collapsed"] = bool(model >= 0.9 * constant)
-        if self.history_["collapsed"]:
-            warnings.warn(
-                f"the {self.model} model reconstructs held-out normal samples no better than one "
-                f"constant output does (validation error {model:.4g}; the mean training sample: "
-                f"{constant:.4g}): it collapsed or is undertrained, so its scores mostly measure how "
-                "far an input lies from the average. Try a lower learning_rate, more epochs, "
-                "model_options norm='batch' or loss='bce', or (for a VAE) a smaller beta",
-                CollapseWarning, stacklevel=3)
+    def _build(self, model_options: dict | None) -> None:
+        """The network ``model_`` and its score head ``score_head_``, on ``device_``."""
+        network_options, parts = split_score_options(model_options)
+        shape = inputs.network_shape(self.input_shape_)
+        self.model_ = build_model(self.model, shape, network_options)
+        self.score_head_ = ScoreHead(parts, self.model_)
+        self.model_.to(self.device_, memory_format=inputs.memory_format(shape))
+        self.score_head_.to(self.device_)
+        self._batch_for_scoring = None
 
     def check_params(self) -> None:
         """Raise InputError for a parameter that cannot work; ``fit`` calls this first."""
-        model_config(self.model, self.model_options)
+        network_options, _ = split_score_options(self.model_options)
+        model_config(self.model, network_options)
         if self.threshold not in METHODS:
             raise InputError(f"unknown threshold method {self.threshold!r}; choose one of "
                              f"{', '.join(METHODS)}")
         if self.threshold == "fixed" and self.threshold_param is None:
             raise InputError("threshold='fixed' needs its value, e.g. threshold_param=0.02")
-        resolve_device(self.device)
+        inputs.resolve_device(self.device)
         for name in ("epochs", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
@@ -294,7 +196,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
             method, param = self.threshold, self.threshold_param
         scores, labels = self.validation_scores_, None
         if X is not None:
-            scores = self.reconstruction_error(X)
+            scores = self.anomaly_score(X)
             if y is not None:
                 labels = np.asarray(y).astype(np.int64)
                 if method != "best_f1":
@@ -306,48 +208,52 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         return self
 
     # -------------------------------------------------------------- scoring
-    def reconstruction_error(self, X) -> np.ndarray:
+    def anomaly_score(self, X) -> np.ndarray:
         """Per-sample anomaly score (float64, shape (N,)); higher = more anomalous: the mean
         squared reconstruction error, or with model option ``score_parts`` naming several
-        parts their standardised sum (see :mod:`aedetect.models.scoring`)."""
-        return self._map_batches(X, "score").astype(np.float64)
+        parts their standardised sum (see :mod:`aedetect.scoring`)."""
+        return self._map_batches(X, self._score).astype(np.float64)
+
+    def reconstruction_error(self, X) -> np.ndarray:
+        """Per-sample mean squared error of the reconstruction of inputs scaled to [0, 1]
+        (float64, shape (N,)); the anomaly score unless the model scores otherwise."""
+        return self._map_batches(X, self.model_.reconstruction_error).astype(np.float64)
 
     def score_parts(self, X) -> np.ndarray:
         """(N, parts) float64: each part of the model's ``score_parts``, standardised by its
         validation mean and std when there are several; the anomaly score is their sum."""
-        return self._map_batches(X, "score_parts").astype(np.float64)
+        return self._map_batches(X, lambda x: self.score_head_.standardised_parts(self.model_, x)
+                                 ).astype(np.float64)
 
-    def iter_reconstruction_error(self, X, start: int = 0, stop: int | None = None):
-        """Yield ``(i, errors)`` batch by batch, ``errors`` as in :meth:`reconstruction_error`
-        for samples ``i, i + 1, ...`` of ``X[start:stop]``: score inputs larger than memory (a
+    def iter_anomaly_score(self, X, start: int = 0, stop: int | None = None):
+        """Yield ``(i, scores)`` batch by batch, ``scores`` as in :meth:`anomaly_score` for
+        samples ``i, i + 1, ...`` of ``X[start:stop]``: score inputs larger than memory (a
         lazy array-like such as a large .npy file) and write results as they come."""
-        for i, out in self._iter_batches(X, "score", start, stop):
+        for i, out in self._iter_batches(X, self._score, start, stop):
             yield i, out.astype(np.float64)
-
-    def anomaly_score(self, X) -> np.ndarray:
-        """The raw anomaly score of :class:`AnomalyScoreMixin`: :meth:`reconstruction_error`."""
-        return self.reconstruction_error(X)
 
     def reconstruct(self, X) -> np.ndarray:
         """Reconstructions of X, float32, in X's shape and units (e.g. 0-255 for uint8 input)."""
         lo, hi = self.input_range_
-        out = self._map_batches(X, "forward")  # (N, C, H, W) or (N, D), in [0, 1]
+        out = self._map_batches(X, self.model_)  # (N, C, H, W) or (N, D), in [0, 1]
         if out.ndim == 4:
             out = out.transpose(0, 2, 3, 1)
         return (out.reshape(len(out), *self.input_shape_) * (hi - lo) + lo).astype(np.float32)
 
     def encode(self, X) -> np.ndarray:
         """Latent codes, float32, shape (N, latent)."""
-        return self._map_batches(X, "encode")
+        return self._map_batches(X, self.model_.encode)
 
-    def _map_batches(self, X, method: str) -> np.ndarray:
-        """Apply the model's ``method`` to X batch by batch (X may be a lazy array-like)."""
-        return np.concatenate([out for _, out in self._iter_batches(X, method)])
+    def _score(self, x: torch.Tensor) -> torch.Tensor:
+        return self.score_head_(self.model_, x)
 
-    def _iter_batches(self, X, method: str, start: int = 0, stop: int | None = None):
+    def _map_batches(self, X, fn) -> np.ndarray:
+        """``fn`` (scaled tensor -> tensor) over X batch by batch (X may be a lazy array-like)."""
+        return np.concatenate([out for _, out in self._iter_batches(X, fn)])
+
+    def _iter_batches(self, X, fn, start: int = 0, stop: int | None = None):
         self._check_fitted()
-        fn = getattr(self.model_, method)
-        X = self._check_input(X)
+        X = inputs.check_input(X, self.input_shape_, self.input_dtype_, self.input_range_)
         stop = len(X) if stop is None else min(stop, len(X))
         n = stop - start
         size = self._scoring_batch_size()
@@ -361,57 +267,13 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                 bar.update(task, advance=len(xb))
 
     def _scoring_batch_size(self) -> int:
-        """Samples per scoring batch: as many as keep the widest layer's output near 4M values
-        (32 to 4,096). Conv nets score fastest on a CPU in batches that stay in cache (64 for
-        the 96x96 Caltech net, 4-8x faster than 1,024), dense nets in large ones."""
         if getattr(self, "_batch_for_scoring", None) is None:
-            widest = [self.n_features_in_]
-
-            def record(module, inputs, output):
-                widest.append(max(t.numel() for t in (output if isinstance(output, tuple) else (output,))))
-
-            leaves = [m for m in self.model_.modules() if not list(m.children())]
-            hooks = [m.register_forward_hook(record) for m in leaves]
-            try:
-                self.model_.eval()
-                with torch.inference_mode():
-                    self.model_(torch.zeros(1, *self._model_input_shape(), device=self.device_))
-            finally:
-                for h in hooks:
-                    h.remove()
-            self._batch_for_scoring = int(np.clip(2**22 // max(widest), 32, 4096))
+            self._batch_for_scoring = inputs.scoring_batch_size(
+                self.model_, inputs.network_shape(self.input_shape_), self.device_)
         return self._batch_for_scoring
 
-    # ------------------------------------------------------ input handling
-    def _model_input_shape(self) -> tuple[int, ...]:
-        s = self.input_shape_
-        return s if len(s) == 1 else (1, *s) if len(s) == 2 else (s[2], s[0], s[1])
-
     def _to_tensor(self, batch: np.ndarray) -> torch.Tensor:
-        """(B, *input_shape_) numpy -> float tensor on the device, scaled, channels first."""
-        lo, hi = self.input_range_
-        t = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device_)
-        t = (t.float() - lo) / (hi - lo)
-        if t.ndim == 3:
-            t = t.unsqueeze(1)  # (B, H, W) -> (B, 1, H, W)
-        elif t.ndim == 4:
-            t = t.permute(0, 3, 1, 2)  # (B, H, W, C) -> (B, C, H, W), stored channels last
-        return t if t.ndim == 2 else t.contiguous(memory_format=torch.channels_last)
-
-    def _check_input(self, X):
-        X = as_samples(X)
-        shape = tuple(X.shape[1:])
-        if shape != self.input_shape_:
-            raise InputError(f"this model was fitted on samples of shape {self.input_shape_}; "
-                             f"got {shape}: resize or reshape the input to match")
-        fitted, got = self.input_dtype_, str(np.dtype(X.dtype))
-        if fitted in _FIXED_RANGES and got != fitted:
-            raise InputError(
-                f"this model was fitted on {fitted} data scaled by its full range "
-                f"{self.input_range_}; got {got}: pass {fitted} (e.g. "
-                f"(X * {self.input_range_[1]:g}).round().astype('{fitted}') for data in [0, 1])"
-            )
-        return X
+        return inputs.to_tensor(batch, self.input_range_, self.device_)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
@@ -419,83 +281,70 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
 
     # ---------------------------------------------------------- save / load
     def save(self, path: str | Path, metadata: dict | None = None) -> Path:
-        """Write the fitted detector to folder ``path``: ``config.json`` (parameters, model
-        config, threshold, scaling, history, ``metadata``) and ``model.safetensors``
-        (weights and validation scores). Written to a temporary folder and renamed
-        when complete; an existing model folder at ``path`` is replaced.
-        """
-        from safetensors.torch import save_file
+        """Write the fitted detector to folder ``path`` (:mod:`aedetect.folders`): ``config.json``
+        (parameters, network config, score parts, threshold, scaling, history, ``metadata``) and
+        ``model.safetensors`` (weights, score statistics, validation scores). Written to a
+        temporary folder and renamed when complete; an existing model folder is replaced."""
+        from aedetect.folders import write_folder
 
         self._check_fitted()
-        path = Path(path)
-        if path.exists() and not (path / CONFIG_FILE).exists() and any(path.iterdir()):
-            raise InputError(f"{path} exists and is not an aedetect model folder: choose another path")
         config = {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
             "params": self.get_params(),
-            "model": {"name": self.model, "input_shape": list(self._model_input_shape()),
+            "model": {"name": self.model, "input_shape": list(inputs.network_shape(self.input_shape_)),
                       "config": dataclasses.asdict(self.model_.config)},
+            "score": {"parts": list(self.score_head_.parts)},
             "fitted": {"threshold_": self.threshold_, "threshold_method_": self.threshold_method_,
                        "threshold_param_": self.threshold_param_, "input_shape_": list(self.input_shape_),
                        "input_dtype_": self.input_dtype_, "input_range_": list(self.input_range_),
                        "seed_": self.seed_, "history_": self.history_},
             "metadata": metadata or {},
         }
-        tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in self.model_.state_dict().items()}
+        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+        tensors |= {f"score.{k}": v for k, v in self.score_head_.state_dict().items()}
+        tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
         tensors["validation_scores"] = torch.from_numpy(self.validation_scores_)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        os.chmod(tmp, default_mode(directory=True))
-        try:
-            (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
-            save_file(tensors, str(tmp / WEIGHTS_FILE))
-            if path.exists():
-                old = path.with_name(f".{path.name}.old")
-                path.rename(old)
-                tmp.rename(path)
-                shutil.rmtree(old)
-            else:
-                tmp.rename(path)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
-        return path
+        return write_folder(path, config, tensors)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> AutoencoderDetector:
-        """Read a model folder written by :meth:`save`; nothing is unpickled.
-
-        ``device`` is where the model runs here ("auto": CUDA when present).
-        The saved ``metadata`` is available as ``metadata_``.
-        """
+        """Read a model folder written by :meth:`save` (or by an earlier aedetect); nothing is
+        unpickled. ``device`` is where the model runs here ("auto": CUDA when present).
+        The saved ``metadata`` is available as ``metadata_``."""
         from safetensors import SafetensorError
-        from safetensors.torch import load_file
 
-        path = Path(path)
-        if not (path / CONFIG_FILE).is_file():
-            raise ModelFolderError(f"{path}: not an aedetect model folder (no {CONFIG_FILE}); "
-                                   "make one with `aedetect fit` or AutoencoderDetector.save")
+        from aedetect.folders import read_config, read_tensors
+        from aedetect.scoring.head import FORMAT1_BUFFERS
+
+        config = read_config(path)
         try:
-            config = json.loads((path / CONFIG_FILE).read_text())
-            if config.get("format") != FORMAT:
-                raise ModelFolderError(f"{path / CONFIG_FILE}: not an aedetect model config")
-            if config.get("format_version") != FORMAT_VERSION:
-                raise ModelFolderError(f"{path}: model format version {config.get('format_version')}; "
-                                       f"this aedetect reads version {FORMAT_VERSION}")
             params, fitted, model_cfg = config["params"], config["fitted"], config["model"]
             known = set(cls().get_params())
             if set(params) != known:
-                raise ModelFolderError(f"{path / CONFIG_FILE}: unexpected parameters "
+                raise ModelFolderError(f"{Path(path) / 'config.json'}: unexpected parameters "
                                        f"{sorted(set(params) ^ known)}")
             det = cls(**{**params, "device": device})
-            det.device_ = resolve_device(device)
-            det.model_ = build_model(model_cfg["name"], model_cfg["input_shape"], model_cfg["config"])
-            tensors = load_file(str(path / WEIGHTS_FILE))
-            state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
-            det.model_.load_state_dict(state)
-            det.model_.to(det.device_, memory_format=_memory_format(tuple(model_cfg["input_shape"]))).eval()
-            det.validation_scores_ = tensors["validation_scores"].numpy().astype(np.float64)
+            det.device_ = inputs.resolve_device(device)
             det.input_shape_ = tuple(fitted["input_shape_"])
+            tensors = read_tensors(path)
+            network = dict(model_cfg["config"])
+            if config["format_version"] == 1:  # score statistics were buffers of the network
+                network["score_parts"] = network.get("score_parts", ["reconstruction"])
+                for old, new in FORMAT1_BUFFERS.items():
+                    if f"model.{old}" in tensors:
+                        tensors[f"score.{new}"] = tensors.pop(f"model.{old}")
+            else:
+                network["score_parts"] = config["score"]["parts"]
+            if model_cfg["name"] != params["model"]:
+                raise ModelFolderError(f"{path}: the network is a {model_cfg['name']!r}, the parameters name "
+                                       f"{params['model']!r}")
+            if list(inputs.network_shape(det.input_shape_)) != list(model_cfg["input_shape"]):
+                raise ModelFolderError(f"{path}: the network's input shape does not match the samples'")
+            det._build(network)
+            det.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+            det.score_head_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("score.")})
+            det.model_.to(det.device_).eval()
+            det.score_head_.to(det.device_)
+            det.validation_scores_ = tensors["validation_scores"].numpy().astype(np.float64)
             det.n_features_in_ = math.prod(det.input_shape_)
             det.input_dtype_ = fitted["input_dtype_"]
             det.input_range_ = tuple(fitted["input_range_"])
@@ -508,7 +357,6 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
             det.metadata_ = config.get("metadata", {})
         except ModelFolderError:
             raise
-        except (OSError, json.JSONDecodeError, KeyError, TypeError, RuntimeError,
-                SafetensorError, InputError) as err:
+        except (OSError, KeyError, TypeError, RuntimeError, SafetensorError, InputError) as err:
             raise ModelFolderError(f"{path}: incomplete or damaged model folder ({err})") from err
         return det

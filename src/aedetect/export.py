@@ -3,7 +3,7 @@
 The exported graph takes ``x``: float32, shape (N, *input_shape_), in the units
 the detector was fitted on (e.g. 0-255 for images fitted as uint8; cast them to
 float32), and returns ``score``: float32, shape (N,), the detector's
-``reconstruction_error`` (higher = more anomalous). The input scaling and the
+``anomaly_score`` (higher = more anomalous). The input scaling and the
 channel order travel inside the graph, so onnxruntime alone scores new data;
 the threshold is written into the model's metadata (``threshold``,
 ``threshold_method``) for the caller to compare with. Scores match aedetect's
@@ -27,11 +27,12 @@ from aedetect.errors import InputError
 
 
 class ScoreGraph(nn.Module):
-    """Raw input (N, *input_shape_) -> anomaly score (N,), as ``reconstruction_error``."""
+    """Raw input (N, *input_shape_) -> anomaly score (N,), as ``anomaly_score``."""
 
     def __init__(self, detector):
         super().__init__()
         self.model = detector.model_
+        self.score = detector.score_head_
         lo, hi = detector.input_range_
         self.register_buffer("lo", torch.tensor(float(lo)))
         self.register_buffer("span", torch.tensor(float(hi - lo)))
@@ -43,7 +44,7 @@ class ScoreGraph(nn.Module):
             x = x.unsqueeze(1)  # (N, H, W) -> (N, 1, H, W)
         elif self.rank == 4:
             x = x.permute(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
-        return self.model.score(x)
+        return self.score(self.model, x)
 
 
 def export_onnx(detector, path: str | Path, opset: int = 18) -> Path:
@@ -60,6 +61,7 @@ def export_onnx(detector, path: str | Path, opset: int = 18) -> Path:
                          "cannot be exported; refit or load it with model option score='mean'")
     graph = ScoreGraph(inner).to("cpu").eval()
     inner.model_.to("cpu")
+    inner.score_head_.to("cpu")
     example = torch.rand(2, *inner.input_shape_) * inner.input_range_[1]
     batch = torch.export.Dim("batch", min=1)
 
@@ -85,4 +87,5 @@ def export_onnx(detector, path: str | Path, opset: int = 18) -> Path:
 
     out = atomic_write(path, write)
     inner.model_.to(inner.device_)
+    inner.score_head_.to(inner.device_)
     return out

@@ -63,3 +63,28 @@ def evaluate_scores(y_true, scores, threshold: float) -> dict:
 def threshold_sweep(y_true, scores, thresholds) -> list[dict]:
     """:func:`at_threshold` at each threshold, e.g. ``np.arange(0.01, 0.0501, 0.005)``."""
     return [at_threshold(y_true, scores, t) for t in thresholds]
+
+
+SWEEP_PERCENTILES = (50, 80, 90, 95, 97.5, 99, 100)
+
+
+def threshold_metrics(detector, y_test, scores, sweep: list[float] | None = None,
+                      fixed: dict[str, float] | None = None) -> dict:
+    """Metrics at the detector's threshold, at other rules on its validation scores (and any
+    ``fixed`` thresholds), and a sweep: over ``sweep`` or over percentiles of the validation
+    scores (on the scale of this model's scores)."""
+    from aedetect.thresholds import compute_threshold
+
+    val = detector.validation_scores_
+    alternatives = {"percentile 95": compute_threshold("percentile", val, 95),
+                    "mean + 2 std": compute_threshold("mean_std", val, 2), **(fixed or {})}
+    if sweep is None:
+        rows = threshold_sweep(y_test, scores, [np.percentile(val, q) for q in SWEEP_PERCENTILES])
+        rows = [{"validation_percentile": q, **row} for q, row in zip(SWEEP_PERCENTILES, rows)]
+    else:
+        rows = threshold_sweep(y_test, scores, sweep)
+    return {**evaluate_scores(y_test, scores, detector.threshold_),
+            "threshold_method": detector.threshold_method_, "threshold_param": detector.threshold_param_,
+            "alternative_thresholds": {name: evaluate_scores(y_test, scores, t)
+                                       for name, t in alternatives.items()},
+            "sweep": rows}

@@ -1,16 +1,16 @@
-"""The one training loop for every model: mini-batches through the model's own
-``training_step`` (Adam on ``model.loss`` for most; two phases for the AAE),
-validation loss each epoch, optional early stopping, best weights kept.
+"""The one training loop for every model: mini-batches, one optimizer per parameter group of
+the model (:meth:`~aedetect.models.base.Autoencoder.optimizer_groups`) stepped on the losses of
+its training phases, the learning-rate schedule, validation loss each epoch, optional early
+stopping, best weights kept, checkpoints.
 
 Data stay as numpy arrays (uint8 where they came so) and are converted batch
 by batch by ``to_tensor``, so training memory is the raw data plus one batch.
 
-Under torch.distributed (``torchrun ... aedetect fit --distributed``) every
-process holds the data, takes its share of each batch (same batches, same
-order as one process), and gradients are averaged over processes before each
-optimizer step; batch-norm statistics follow rank 0, losses are summed over
-processes, and only rank 0 saves checkpoints. One step of N processes is the
-step one process would take on the whole batch.
+Under torch.distributed (``torchrun ... aedetect fit --distributed``) every process holds the
+data and takes its share of each batch (same batches, same order as one process); the model
+runs inside ``DistributedDataParallel`` with batch norm synchronised
+(:mod:`aedetect.distributed`), losses are summed over processes, and only rank 0 saves
+checkpoints. One step of N processes is the step one process would take on the whole batch.
 """
 
 from __future__ import annotations
@@ -18,13 +18,21 @@ from __future__ import annotations
 import copy
 import math
 import time
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from aedetect.distributed import (
+    PhaseLoss,
+    rank_and_world,
+    restore_batch_norm,
+    sum_over_processes,
+    sync_batch_norm,
+)
 from aedetect.errors import TrainingError
+
+LR_SCHEDULES = ("constant", "cosine")
 
 
 def progress_bar(verbose: int, description: str = ""):
@@ -48,109 +56,47 @@ def mean_loss(model: torch.nn.Module, X, to_tensor: Callable, batch_size: int) -
     return total / len(X)
 
 
-def distributed() -> tuple[int, int]:
-    """(rank, world size) of this process under torch.distributed; (0, 1) when not started."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-def start_distributed(device: str) -> str:
-    """Join the process group ``torchrun`` set up (gloo on CPU, NCCL on CUDA); returns the
-    device this process trains on."""
-    import os
-
-    import torch.distributed as dist
-
-    from aedetect.errors import InputError
-
-    if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
-        raise InputError("--distributed runs under torchrun: torchrun --nproc-per-node 2 -m aedetect fit "
-                         "... --distributed")
-    cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
-    if cuda:
-        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if cuda else "gloo")
-    if dist.get_rank() != 0:
-        warnings.simplefilter("ignore")  # rank 0 says it once
-    return "cuda" if cuda else "cpu"
-
-
-def stop_distributed() -> None:
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
-
-
-def is_main_process() -> bool:
-    """True unless this is a torch.distributed process other than rank 0 (which alone writes files)."""
-    return distributed()[0] == 0
-
-
-class GradientAverager:
-    """An optimizer whose ``step`` first averages its parameters' gradients over the
-    torch.distributed processes (one all-reduce per step, as DistributedDataParallel does).
-    Wrapping the optimizer rather than the module keeps every family's own training step
-    (the AAE's three optimizers included) unchanged."""
-
-    def __init__(self, optimizer: torch.optim.Optimizer, world: int):
-        self.optimizer, self.world = optimizer, world
-
-    def step(self, *args, **kwargs):
-        import torch.distributed as dist
-
-        grads = [p.grad for group in self.optimizer.param_groups for p in group["params"]
-                 if p.grad is not None]
-        if grads:
-            flat = torch.cat([g.reshape(-1) for g in grads])
-            dist.all_reduce(flat)
-            flat /= self.world
-            for g, part in zip(grads, flat.split([g.numel() for g in grads])):
-                g.copy_(part.view_as(g))
-        return self.optimizer.step(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.optimizer, name)
-
-
-def _broadcast_state(model: torch.nn.Module, buffers_only: bool = False) -> None:
-    """Rank 0's weights (and batch-norm statistics) to every process."""
-    import torch.distributed as dist
-
-    tensors = list(model.buffers()) if buffers_only else [*model.parameters(), *model.buffers()]
-    for t in tensors:
-        dist.broadcast(t.data, src=0)
-
-
-def _sum_over_processes(*values: float) -> list[float]:
-    import torch.distributed as dist
-
-    t = torch.tensor(values, dtype=torch.float64)
-    dist.all_reduce(t)
-    return t.tolist()
-
-
-LR_SCHEDULES = ("constant", "cosine")
-
-
-def set_learning_rate(optimizers: list, factor: float) -> None:
-    """Each parameter group's learning rate becomes ``factor`` times the one it started with."""
-    for optimizer in optimizers:
-        for group in optimizer.param_groups:
-            group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
-
-
 class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C during training; ``epoch`` is that of the last checkpoint kept (0: none)."""
 
     def __init__(self, epoch: int):
         super().__init__(epoch)
         self.epoch = epoch
+
+
+def make_optimizers(model: torch.nn.Module, learning_rate: float) -> dict:
+    """One optimizer per parameter group the model names, as the model chooses it."""
+    return {name: model.make_optimizer(name, params, learning_rate)
+            for name, params in model.optimizer_groups().items()}
+
+
+def training_step(model: torch.nn.Module, x: torch.Tensor, optimizers: dict, loss_fn: Callable | None = None,
+                  weight: float = 1.0) -> float:
+    """One update on batch x: for each of the model's phases, the phase's loss (from ``loss_fn``,
+    by default the model's ``phase_loss``; times ``weight`` when it is not 1), a backward pass and
+    that phase's optimizer step. Returns the first phase's loss, unweighted."""
+    loss_fn = loss_fn or model.phase_loss
+    value = None
+    for phase in model.phases():
+        loss = loss_fn(x, phase) if weight == 1.0 else loss_fn(x, phase, weight)
+        optimizers[phase].zero_grad(set_to_none=True)
+        loss.backward()
+        optimizers[phase].step()
+        model.after_step(phase)
+        value = float(loss.detach()) / weight if value is None else value
+    return value
+
+
+def _schedulers(optimizers: dict, lr_schedule: str, epochs: int, done: int) -> list:
+    """``"cosine"``: each optimizer's rate is ``lr * (1 + cos(pi * (epoch - 1) / epochs)) / 2`` in epoch
+    ``epoch`` (the full rate in the first, near zero in the last); ``done`` epochs already run."""
+    if lr_schedule != "cosine":
+        return []
+
+    def factor(e: int) -> float:
+        return (1 + math.cos(math.pi * e / epochs)) / 2
+
+    return [torch.optim.lr_scheduler.LambdaLR(o, factor, last_epoch=done - 1) for o in optimizers.values()]
 
 
 def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs: int,
@@ -161,9 +107,7 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     picks the epoch whose weights are kept and, with ``patience``, stops training
     after that many epochs without improvement.
 
-    ``lr_schedule``: ``"constant"`` keeps each optimizer's learning rate; ``"cosine"``
-    sets it to ``lr * (1 + cos(pi * (epoch - 1) / epochs)) / 2`` at the start of each epoch
-    (from the full rate in the first epoch to near zero in the last).
+    ``lr_schedule``: ``"constant"`` or ``"cosine"`` (see :func:`_schedulers`).
     ``to_tensor(batch)`` turns a numpy batch into a float tensor on the
     model's device. Every ``checkpoint_every`` epochs ``checkpoint(state)`` is
     called with the whole training state; ``resume=state`` continues such a
@@ -172,25 +116,21 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     ``val_loss`` per epoch, ``elapsed`` (seconds since the start at the end of each epoch),
     ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
     """
-    rank, world = distributed()
+    rank, world = rank_and_world()
     generator = torch.Generator().manual_seed(seed)
-    optimizers = model.configure_optimizers(learning_rate)
-    if world > 1:  # data parallel: every process takes its share of each batch
-        _broadcast_state(model)
-        optimizers = [GradientAverager(o, world) for o in optimizers]
-        checkpoint = checkpoint if rank == 0 else None
-        verbose = verbose if rank == 0 else 0
+    optimizers = make_optimizers(model, learning_rate)
     history = {"train_loss": [], "val_loss": [], "elapsed": [], "best_epoch": 0, "stopped_early": False}
     best_loss, best_state, waited = math.inf, copy.deepcopy(model.state_dict()), 0
     first, spent = 1, 0.0
     if resume is not None:
         model.load_state_dict(resume["model"])
-        for opt, opt_state in zip(optimizers, resume["optimizers"]):
+        for opt, opt_state in zip(optimizers.values(), resume["optimizers"]):
             opt.load_state_dict(opt_state)
         history, best_loss, waited = resume["history"], resume["best_loss"], resume["waited"]
         best_state, first, spent = resume["best"], resume["epoch"] + 1, resume["seconds"]
         generator.set_state(resume["rng_generator"])
         torch.set_rng_state(resume["rng_torch"])
+    schedulers = _schedulers(optimizers, lr_schedule, epochs, first - 1)
     saved = resume["epoch"] if resume is not None else 0
     n = len(X_train)
     bounds = list(range(0, n, batch_size)) + [n]
@@ -198,6 +138,15 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
         del bounds[-2]  # no batch of one sample per process: batch normalisation cannot train on it
     if n < 2 * world:
         raise TrainingError(f"{n} training samples cannot be shared by {world} processes: pass more data")
+    step_loss, swapped = model.phase_loss, []
+    if world > 1:  # data parallel: every process takes its share of each batch
+        from torch.nn.parallel import DistributedDataParallel
+
+        swapped = sync_batch_norm(model)
+        step_loss = DistributedDataParallel(PhaseLoss(model), find_unused_parameters=True,
+                                            broadcast_buffers=False)
+        checkpoint = checkpoint if rank == 0 else None
+        verbose = verbose if rank == 0 else 0
     start = time.perf_counter() - spent
     try:
         with progress_bar(verbose) as bar:
@@ -206,14 +155,14 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
             for epoch in range(first, epochs + 1):
                 model.train()
                 model.start_epoch(epoch)
-                if lr_schedule == "cosine":
-                    set_learning_rate(optimizers, (1 + math.cos(math.pi * (epoch - 1) / epochs)) / 2)
                 order = torch.randperm(n, generator=generator).numpy()
                 total = 0.0
                 for i, j in zip(bounds[:-1], bounds[1:]):
                     idx = np.sort(order[i:j])[rank::world]
                     xb = to_tensor(X_train[idx])
-                    value = float(model.training_step(xb, optimizers))
+                    # each process weighs its share by its size, so the averaged gradient is the batch's
+                    weight = 1.0 if world == 1 else len(idx) * world / (j - i)
+                    value = training_step(model, xb, optimizers, step_loss, weight)
                     if not math.isfinite(value):
                         model.load_state_dict(best_state)
                         raise TrainingError(
@@ -222,11 +171,12 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                             f"(now {learning_rate}) or check the input for extreme values"
                         )
                     total += value * len(xb)
+                for scheduler in schedulers:
+                    scheduler.step()
                 if world > 1:
-                    _broadcast_state(model, buffers_only=True)
                     shard = X_val[rank::world]
                     local = mean_loss(model, shard, to_tensor, batch_size) * len(shard) if len(shard) else 0.0
-                    total, val_total, val_n = _sum_over_processes(total, local, len(shard))
+                    total, val_total, val_n = sum_over_processes(total, local, len(shard))
                     val_loss = val_total / val_n
                 else:
                     val_loss = mean_loss(model, X_val, to_tensor, batch_size)
@@ -248,11 +198,14 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                 if checkpoint is not None and due:
                     checkpoint({"epoch": epoch, "history": history, "best_loss": best_loss, "waited": waited,
                                 "seconds": time.perf_counter() - start, "model": model.state_dict(),
-                                "best": best_state, "optimizers": [o.state_dict() for o in optimizers],
+                                "best": best_state,
+                                "optimizers": [o.state_dict() for o in optimizers.values()],
                                 "rng_torch": torch.get_rng_state(), "rng_generator": generator.get_state()})
                     saved = epoch
     except KeyboardInterrupt:
         raise TrainingInterrupted(saved) from None
+    finally:
+        restore_batch_norm(swapped)
     model.load_state_dict(best_state)
     model.eval()
     history["seconds"] = time.perf_counter() - start

@@ -16,7 +16,8 @@ from aedetect.errors import InputError
 def benchmark(
     protocol: str = typer.Argument(..., help="paper-mnist, paper-cifar, one-class or caltech-airplanes."),
     data: Path = typer.Option(Path("../shared/data"), help="The data folder (or the data set's own "
-                              "folder): mnist/, cifar10-jpeg/ or cifar-10-batches-py/, caltech101/."),
+                              "folder): mnist/, fashion-mnist/, cifar10-jpeg/ or cifar-10-batches-py/, "
+                              "caltech101/."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for results.json, results.md, report.html."),
     models: str = typer.Option("cae,vae,aae", help="Comma-separated: cae, vae, beta_vae, aae, dae, "
                                "dense_ae, and pyod-ae / pyod-vae (PyOD, if installed)."),
@@ -46,9 +47,10 @@ def benchmark(
     from rich.console import Console
     from rich.markdown import Markdown
 
+    from aedetect.benchmarking.protocols import protocol_tasks
+    from aedetect.benchmarking.report import benchmark_report, markdown, result_tables
+    from aedetect.benchmarking.runner import provenance, run_tasks, summarise, threads_per_job
     from aedetect.files import write_json, write_text
-    from aedetect.protocols import protocol_tasks, provenance, run_tasks, summarise, threads_per_job
-    from aedetect.report.benchmark_report import benchmark_report, markdown, result_tables
     from aedetect.training import LR_SCHEDULES, progress_bar
 
     with user_errors():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, test_data_for, user_errors
+from aedetect.cli.common import info, user_errors
 
 
 def compare(
@@ -16,6 +16,7 @@ def compare(
     normal: str = typer.Option(None, help="Normal class(es); default: those the models were fitted on."),
 ) -> None:
     """Score one test set with every model; write a side-by-side report."""
+    from aedetect.data.model_data import evaluation_data
     from aedetect.detector import AutoencoderDetector
     from aedetect.errors import InputError
     from aedetect.files import write_json
@@ -33,7 +34,7 @@ def compare(
             raise InputError(f"the models were fitted on different data or splits ({', '.join(differ)} "
                              "differ), so they would be tested on different samples: refit them with the "
                              "same --normal, --split-seed and --image-size")
-        X_test, y_test, names, _, summary = test_data_for(data, metas[0], normal)
+        X_test, y_test, names, _, summary = evaluation_data(data, metas[0], normal)
         path, metrics = comparison_report(detectors, X_test, y_test, out / "comparison.html",
                                           labels=names, data=summary)
         write_json(out / "comparison.json", metrics)

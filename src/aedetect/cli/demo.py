@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import data_summary, info, take, test_part, user_errors
+from aedetect.cli.common import info, user_errors
 
 MODELS = ("dense_ae", "vae", "beta_vae")
 
@@ -26,10 +26,13 @@ def demo(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Fit, evaluate and report on scikit-learn's digits (0 normal, 1-9 anomalous)."""
-    from aedetect.cli.evaluate import evaluate_detector, print_metrics
-    from aedetect.cli.fit import fit_on_dataset
+    from aedetect.cli.evaluate import print_metrics
     from aedetect.data.datasets import open_dataset
+    from aedetect.data.model_data import data_summary, evaluation_part, take
+    from aedetect.evaluation import evaluate
+    from aedetect.fitting import fit_on_dataset
     from aedetect.report.comparison_report import comparison_report
+    from aedetect.report.outputs import write_evaluation
 
     start = time.perf_counter()
     with user_errors():
@@ -42,11 +45,12 @@ def demo(
                           random_state=seed, verbose=0 if quiet else 1)
             detectors[model], meta = fit_on_dataset(dataset, "0", params, test_fraction=0.3,
                                                     split_seed=seed, out=out / "models" / model)
-        X_test, y_test, index, part = test_part(dataset, [0], meta)
+        X_test, y_test, index, part = evaluation_part(dataset, [0], meta)
         X_test, names = take(dataset.X_train, index), [str(c) for c in dataset.y_train[index]]
         summary = {**data_summary(dataset, [0]), "tested part": part}
-        metrics = evaluate_detector(detectors["dense_ae"], X_test, y_test, out, part=part, names=names,
-                                    data=summary)
+        result = evaluate(detectors["dense_ae"], X_test, y_test, part=part, names=names, data=summary)
+        write_evaluation(result, out)
+        metrics = result.metrics
         _, compared = comparison_report(detectors, X_test, y_test, out / "comparison.html", labels=names,
                                         data=summary)
     print_metrics(metrics)

@@ -17,15 +17,13 @@ def export(
 ) -> None:
     """Write the model as ONNX: input x (N, *input shape, float32, the units it was fitted on),
     output score (N,), the reconstruction error; the threshold is in the model's metadata."""
-    from aedetect.audio_detector import AudioDetector, is_audio_model
-    from aedetect.detector import AutoencoderDetector
     from aedetect.errors import InputError
     from aedetect.export import export_onnx
+    from aedetect.loading import load
 
     with user_errors():
         if format != "onnx":
             raise InputError(f"--format must be onnx; got {format!r}")
-        load = AudioDetector.load if is_audio_model(model_dir) else AutoencoderDetector.load
         detector = load(model_dir, device="cpu")
         export_onnx(detector, out, opset=opset)
     info(f"wrote {out}: input x {list(getattr(detector, 'detector_', detector).input_shape_)} per sample, "

@@ -3,71 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import STRICT_HELP, info, parse_json_option, parse_size, take, user_errors
+from aedetect.cli.common import STRICT_HELP, parse_json_option, parse_size, user_errors
 from aedetect.errors import InputError
-
-
-def checkpoint_dir(out: Path) -> Path:
-    """Where ``aedetect fit --out OUT`` keeps its checkpoints until OUT is complete."""
-    return out.with_name(out.name + ".checkpoint")
-
-
-def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: float,
-                   split_seed: int, out: Path, checkpoint_every: int = 0, resume: bool = False):
-    """Fit an AutoencoderDetector on the normal training samples of ``dataset`` and save it.
-
-    Without an official test split, a seeded stratified ``test_fraction`` of the
-    data is held out (never trained on) and recorded in the model folder for
-    ``aedetect evaluate``. With ``checkpoint_every`` the training state is saved
-    to :func:`checkpoint_dir` (removed once ``out`` is written); ``resume``
-    continues from it. Returns the fitted detector and the data record saved with it.
-    """
-    from aedetect.data.images import ImageFolder
-    from aedetect.data.splits import one_class_split
-    from aedetect.detector import AutoencoderDetector
-    from aedetect.training import is_main_process
-
-    meta = {"path": dataset.path, "name": dataset.name, "layout": dataset.layout,
-            "n_samples": len(dataset.X_train), "class_names": dataset.class_names}
-    if isinstance(dataset.X_train, ImageFolder):
-        meta.update(image_size=list(dataset.X_train.size), color=dataset.X_train.color)
-    if normal is None and dataset.y_train is not None:
-        raise InputError(f"{dataset.name} has classes: name the normal one(s) with --normal, "
-                         f"e.g. --normal {dataset.class_names[0]}")
-    if normal is None:
-        X = dataset.X_train
-        meta["normal"] = []
-    else:
-        labels = dataset.resolve_classes(normal)
-        split = one_class_split(dataset.y_train, labels, test_labels=dataset.y_test,
-                                test_fraction=test_fraction, seed=split_seed)
-        X = take(dataset.X_train, split.train)
-        meta["normal"] = [dataset.class_names[i] for i in labels]
-        if not split.official_test:
-            meta.update(test_fraction=test_fraction, split_seed=split_seed)
-    main = is_main_process()
-    if main:
-        info(f"fitting {params['model']} on {len(X)} normal samples of {dataset.name} "
-             f"(shape {tuple(X.shape[1:])})")
-    ck = checkpoint_dir(out) if checkpoint_every or resume else None
-    detector = AutoencoderDetector(**params).fit(X, checkpoint_dir=ck, checkpoint_every=checkpoint_every,
-                                                 resume=resume)
-    if not main:
-        return detector, meta
-    detector.save(out, metadata={"data": meta})
-    if ck is not None and ck.exists():
-        shutil.rmtree(ck)
-    h = detector.history_
-    info(f"best validation loss {min(h['val_loss']):.5f} at epoch {h['best_epoch']} of "
-         f"{len(h['val_loss'])} ({h['seconds']:.1f} s); threshold {detector.threshold_:.5g} "
-         f"({detector.threshold_method_}); saved to {out}")
-    return detector, meta
 
 
 def fit(
@@ -120,13 +62,14 @@ def fit(
                                      "alone writes the model."),
 ) -> None:
     """Train a detector on normal data and save it to a model folder."""
-    from aedetect.cli.audio import fit_audio
     from aedetect.data.audio import audio_layout
     from aedetect.data.datasets import open_dataset
     from aedetect.detector import AutoencoderDetector
+    from aedetect.distributed import is_main_process, start_distributed, stop_distributed
     from aedetect.files import write_json
+    from aedetect.fitting import checkpoint_dir, fit_audio, fit_on_dataset
     from aedetect.presets import preset_features, preset_params
-    from aedetect.training import TrainingInterrupted, is_main_process, start_distributed, stop_distributed
+    from aedetect.training import TrainingInterrupted
 
     with user_errors():
         options = parse_json_option("--model-options", model_options)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from aedetect.cli.common import info, user_errors
+from aedetect.cli.evaluate import Latent, parse_sweep
 
 
 def report(
@@ -14,15 +15,17 @@ def report(
     data: str = typer.Argument(..., help="The labelled data (as for `aedetect fit`)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for report.html (and the metrics)."),
     normal: str = typer.Option(None, help="Normal class(es); default: those the model was fitted on."),
-    latent: str = typer.Option("pca", help="Projection of the latent codes: pca or tsne."),
+    latent: Latent = typer.Option(Latent.pca, help="Projection of the latent codes."),
     sweep: str = typer.Option(None, help="Thresholds START:STOP:STEP for the sweep table."),
 ) -> None:
     """Write OUT/report.html: metrics, plots, samples, classes, latent space, in one file."""
-    from aedetect.cli.evaluate import evaluate_model_dir
+    from aedetect.evaluation import evaluate_folder
+    from aedetect.report.outputs import write_evaluation
 
     with user_errors():
-        metrics = evaluate_model_dir(model_dir, data, normal, out, sweep=sweep, latent=latent)
+        result = evaluate_folder(model_dir, data, normal, sweep=parse_sweep(sweep))
+        write_evaluation(result, out, latent=latent.value)
     size = (out / "report.html").stat().st_size
-    print(f"{out / 'report.html'} ({size / 1e6:.1f} MB): AUROC {metrics['auroc']:.4f}, "
-          f"F1 {metrics['f1']:.4f}")
+    print(f"{out / 'report.html'} ({size / 1e6:.1f} MB): AUROC {result.metrics['auroc']:.4f}, "
+          f"F1 {result.metrics['f1']:.4f}")
     info("open it in a browser; it needs no network")

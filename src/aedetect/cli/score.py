@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import STRICT_HELP, info, open_for_model, user_errors
+from aedetect.cli.common import STRICT_HELP, info, user_errors
 from aedetect.files import write_csv
 
 HEADER = ["part", "index", "file", "class", "score", "flagged"]
@@ -32,6 +32,26 @@ def _merge_parts(out: Path, parts: list[Path]) -> None:
         part.unlink()
 
 
+def _score_audio(model_dir: Path, data: str, out: Path, *, frames: bool, strict: bool) -> None:
+    """Every clip of ``data`` scored by the audio model: the CSV, and with ``frames`` the frame
+    errors and timelines; the flagged spans printed."""
+    from aedetect.audio_detector import AudioDetector
+    from aedetect.audio_evaluation import format_spans, score_folder
+    from aedetect.report.outputs import write_clip_scores
+
+    detector = AudioDetector.load(model_dir)
+    scored = score_folder(detector, data, strict)
+    write_clip_scores(detector, scored, out, frames=frames)
+    if frames:
+        for n, s, sp in zip(scored.names, scored.scores, scored.spans):
+            if sp:
+                print(f"{n}\tscore {s:.5g}\t{'FLAGGED' if s > detector.threshold_ else 'normal'}\t"
+                      f"spans (s): {format_spans(sp).replace(';', ', ')}")
+    flagged = int((scored.scores > detector.threshold_).sum())
+    info(f"scored {len(scored.clips)} clips; {flagged} above the threshold {detector.threshold_:.5g}; "
+         f"wrote {out}")
+
+
 def score(
     model_dir: Path = typer.Argument(..., help="Model folder written by `aedetect fit`."),
     data: str = typer.Argument(..., help="Data to score (as for `aedetect fit`)."),
@@ -46,22 +66,21 @@ def score(
     """Write one row per sample: part, index, file, class, score, flagged (score > threshold).
     Scores are written batch by batch, so a .npy file larger than memory streams through.
     For an audio model: one row per clip, with its flagged time spans."""
-    from aedetect.audio_detector import is_audio_model
-    from aedetect.cli.audio import score_audio
+    from aedetect.data.model_data import open_for_model
     from aedetect.detector import AutoencoderDetector
+    from aedetect.distributed import rank_and_world, start_distributed, stop_distributed
     from aedetect.errors import InputError
-    from aedetect.training import distributed as ranks
-    from aedetect.training import start_distributed, stop_distributed
+    from aedetect.folders import is_audio_model
 
     if is_audio_model(model_dir):
         with user_errors():
-            score_audio(model_dir, data, out, frames=frames, strict=strict)
+            _score_audio(model_dir, data, out, frames=frames, strict=strict)
         return
     with user_errors():
         if part not in ("all", "train", "test"):
             raise InputError(f"--part must be all, train or test; got {part!r}")
         device = start_distributed("auto") if distributed else "auto"
-        rank, world = ranks()
+        rank, world = rank_and_world()
         try:
             detector = AutoencoderDetector.load(model_dir, device=device)
             dataset = open_for_model(data, detector.metadata_.get("data", {}), strict)
@@ -75,7 +94,7 @@ def score(
             def rows():  # scored batch by batch while the file is written: memory stays at one batch
                 for name, X, y, files in parts:
                     lo, hi = rank * len(X) // world, (rank + 1) * len(X) // world  # this process's share
-                    for start, scores in detector.iter_reconstruction_error(X, lo, hi):
+                    for start, scores in detector.iter_anomaly_score(X, lo, hi):
                         count["rows"] += len(scores)
                         count["flagged"] += int((scores > detector.threshold_).sum())
                         for i, s in enumerate(scores, start):

@@ -48,6 +48,18 @@ class OneClassSplit:
     official_test: bool
 
 
+def group_validation_split(groups: np.ndarray, fraction: float, seed: int):
+    """Hold out whole groups (e.g. the clip each spectrogram frame comes from): a seeded
+    ``fraction`` of the distinct groups. Returns (train index, validation index)."""
+    groups = np.asarray(groups)
+    if groups.ndim != 1:
+        raise InputError(f"groups must hold one label per sample; got shape {groups.shape}")
+    names, which = np.unique(groups, return_inverse=True)
+    _, val_groups = train_validation_split(len(names), fraction, seed)
+    is_val = np.isin(which, val_groups)
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+
 def one_class_split(labels: np.ndarray, normal: list[int], *, test_labels: np.ndarray | None = None,
                     test_fraction: float = 0.2, seed: int = 0) -> OneClassSplit:
     """Split labelled data for training on the ``normal`` classes only.

@@ -14,40 +14,29 @@ from __future__ import annotations
 import dataclasses
 
 from aedetect.errors import InputError
+from aedetect.models import aae, ae, dae, vae  # noqa: F401  (each registers its families)
 from aedetect.models.base import Autoencoder
+from aedetect.models.registry import MODELS, RENAMED_OPTIONS, register
 
-MODELS: dict[str, type[Autoencoder]] = {}
-
-
-def register(name: str):
-    """Class decorator adding a model to the registry under ``name``."""
-
-    def add(cls: type[Autoencoder]) -> type[Autoencoder]:
-        MODELS[name] = cls
-        cls.name = name
-        return cls
-
-    return add
-
+__all__ = ["MODELS", "RENAMED_OPTIONS", "build_model", "model_config", "register"]
 
 def model_config(name: str, options: dict | None = None):
     """The model's Config dataclass filled from ``options``; unknown names or keys are refused."""
     if name not in MODELS:
         raise InputError(f"unknown model {name!r}; available: {', '.join(sorted(MODELS))}")
     cls = MODELS[name]
+    options = {RENAMED_OPTIONS.get(k, k): v for k, v in (options or {}).items()}
     fields = {f.name for f in dataclasses.fields(cls.Config)}
     unknown = sorted(set(options or {}) - fields)
     if unknown:
         raise InputError(f"unknown option(s) {unknown} for model {name!r}; "
                          f"its options are {sorted(fields)}")
-    return cls.Config(**(options or {}))
+    return cls.Config(**options)
 
 
 def build_model(name: str, input_shape: tuple[int, ...], options: dict | None = None) -> Autoencoder:
-    """Instantiate registered model ``name`` for samples of ``input_shape``."""
+    """Instantiate registered model ``name`` for samples of ``input_shape`` (network options only:
+    ``score_parts`` belongs to :class:`aedetect.scoring.ScoreHead`)."""
     config = model_config(name, options)
     return MODELS[name](tuple(input_shape), config)
 
-
-# Importing the model modules fills the registry.
-from aedetect.models import aae, ae, dae, vae  # noqa: E402, F401

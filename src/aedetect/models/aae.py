@@ -17,15 +17,14 @@ Validation loss and scores are the reconstruction error, as for the AE.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from aedetect.models import register
 from aedetect.models.base import Autoencoder
 from aedetect.models.layers import ArchConfig
+from aedetect.models.registry import register
 
 
 @dataclass
@@ -52,34 +51,31 @@ class AAE(Autoencoder):
         """Encoder, decoder and the transform head, if any (all but the critic)."""
         return (p for name, p in self.named_parameters() if not name.startswith("critic."))
 
-    def configure_optimizers(self, learning_rate: float) -> list[torch.optim.Optimizer]:
-        return [
-            torch.optim.Adam(self._autoencoder_parameters(), lr=learning_rate),
-            torch.optim.RMSprop(self.critic.parameters(), lr=learning_rate),
-            torch.optim.Adam(itertools.chain(self.body.parameters(), self.head.parameters()),
-                             lr=learning_rate),
-        ]
+    def optimizer_groups(self) -> dict[str, list[nn.Parameter]]:
+        return {"autoencoder": list(self._autoencoder_parameters()),
+                "critic": list(self.critic.parameters()),
+                "encoder": [*self.body.parameters(), *self.head.parameters()]}
 
-    def training_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer]) -> torch.Tensor:
-        ae_opt, critic_opt, encoder_opt = optimizers
-        # 1. reconstruction phase
-        loss = self.loss(x)
-        ae_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        ae_opt.step()
-        # 2. regularisation phase: critic (Wasserstein, clipped), then the encoder
-        for _ in range(self.config.critic_steps):
+    def make_optimizer(self, group: str, params: list[nn.Parameter], learning_rate: float):
+        if group == "critic":
+            return torch.optim.RMSprop(params, lr=learning_rate)
+        return torch.optim.Adam(params, lr=learning_rate)
+
+    def phases(self) -> list[str]:
+        """1. reconstruction; 2. regularisation: ``critic_steps`` critic updates, then the encoder."""
+        return ["autoencoder", *["critic"] * self.config.critic_steps, "encoder"]
+
+    def phase_loss(self, x: torch.Tensor, phase: str) -> torch.Tensor:
+        if phase == "autoencoder":
+            return self.loss(x)
+        if phase == "critic":  # Wasserstein: the prior's codes score high, the encoded batch low
             fake = self.encode(x).detach()
             real = torch.randn_like(fake)
-            critic_loss = self.critic(fake).mean() - self.critic(real).mean()
-            critic_opt.zero_grad(set_to_none=True)
-            critic_loss.backward()
-            critic_opt.step()
+            return self.critic(fake).mean() - self.critic(real).mean()
+        return -self.critic(self.encode(x)).mean() * self.config.adversarial_weight  # fool the critic
+
+    def after_step(self, phase: str) -> None:
+        if phase == "critic":
             with torch.no_grad():
                 for p in self.critic.parameters():
                     p.clamp_(-self.config.clip, self.config.clip)
-        fool = -self.critic(self.encode(x)).mean() * self.config.adversarial_weight
-        encoder_opt.zero_grad(set_to_none=True)
-        fool.backward()
-        encoder_opt.step()
-        return loss.detach()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aedetect.models import register
 from aedetect.models.base import Autoencoder
 from aedetect.models.layers import ArchConfig
+from aedetect.models.registry import register
 
 
 @dataclass

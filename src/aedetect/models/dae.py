@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import torch
 
 from aedetect.errors import InputError
-from aedetect.models import register
 from aedetect.models.base import Autoencoder
 from aedetect.models.layers import ArchConfig
+from aedetect.models.registry import register
 
 
 @dataclass

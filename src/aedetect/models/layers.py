@@ -38,12 +38,11 @@ class ArchConfig:
     negative_slope: float = 0.01  # of leaky_relu
     norm: str | None = None  # "batch": batch normalisation before every hidden activation
     loss: str = "mse"  # training reconstruction loss: "mse" or "bce" (scores are always MSE)
-    # beyond reconstruction error, see aedetect.models.scoring
+    # the self-supervised transform task, see aedetect.models.transforms
     augment: str | None = None  # "hflip": training images mirrored at random (natural images)
     transforms: str | None = None  # None, "rotate", "rotate_flip" or "geom": self-supervised transform head
     transform_draws: int = 1  # random transforms per image in each training batch
     transform_weight: float = 1.0  # weight of the transform head's cross-entropy in the loss
-    score_parts: tuple[str, ...] = ("reconstruction",)  # summed, standardised: + "latent", "transform"
 
 
 MAX_WIDTH = 65536  # units of one dense layer, channels of one conv, size of the latent code

@@ -13,7 +13,7 @@ defaults to 1e-4, the Caltech reference's value in these same units.
 
 Anomaly scores (``score``), all higher = more anomalous:
 ``"mean"`` (default) the squared error of the decoded mean code;
-``"samples"`` the squared error averaged over ``score_samples`` decoded
+``"samples"`` the squared error averaged over ``score_draws`` decoded
 samples of the code; ``"elbo"`` the negative ELBO in the units above
 (reconstruction error of the samples + beta * KL). Sampled scores use a
 fixed seed, so repeated scoring with the same batch size gives equal scores.
@@ -28,9 +28,9 @@ import torch
 from torch import nn
 
 from aedetect.errors import InputError
-from aedetect.models import register
 from aedetect.models.base import Autoencoder
 from aedetect.models.layers import ArchConfig
+from aedetect.models.registry import register
 
 
 @dataclass
@@ -38,7 +38,7 @@ class VAEConfig(ArchConfig):
     beta: float | None = None  # weight of the KL term; None: 1/D (the textbook VAE)
     kl_warmup: int = 0  # epochs over which beta ramps up linearly from beta/kl_warmup
     score: str = "mean"  # "mean", "samples" or "elbo"
-    score_samples: int = 10  # samples per input for score="samples"/"elbo"
+    score_draws: int = 10  # decoded samples per input for score="samples"/"elbo"
 
 
 @register("vae")
@@ -86,10 +86,10 @@ class VAE(Autoencoder):
         generator = torch.Generator(device=x.device).manual_seed(0)
         std = (0.5 * logvar).exp()
         errors = torch.zeros(len(x), device=x.device)
-        for _ in range(self.config.score_samples):
+        for _ in range(self.config.score_draws):
             eps = torch.randn(mean.shape, generator=generator, device=x.device)
             errors += (self.decode(mean + eps * std) - x).pow(2).flatten(1).mean(dim=1)
-        errors /= self.config.score_samples
+        errors /= self.config.score_draws
         if self.config.score == "elbo":
             errors = errors + self.beta * self.kl(mean, logvar)
         return errors

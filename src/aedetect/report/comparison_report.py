@@ -23,7 +23,7 @@ def comparison_report(detectors: dict, X_test, y_test, out: str | Path, *,
     y_test = np.asarray(y_test)
     labels = list(labels) if labels is not None else ["anomaly" if y else "normal" for y in y_test]
     labels_arr = np.asarray(labels)
-    scores = {name: det.reconstruction_error(X_test) for name, det in detectors.items()}
+    scores = {name: det.anomaly_score(X_test) for name, det in detectors.items()}
     metrics = {name: evaluate_scores(y_test, s, detectors[name].threshold_) for name, s in scores.items()}
 
     keys = ["auroc", "aupr", "f1", "precision", "recall", "threshold", "fp", "fn"]

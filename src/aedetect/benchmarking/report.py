@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aedetect.protocols import PUBLISHED
+from aedetect.benchmarking import PUBLISHED
 from aedetect.report import plots
 from aedetect.report.html import figure, table, write_report
 

@@ -1,0 +1,82 @@
+"""Evaluation as library code: score a fitted detector's test data once and return the result
+(metrics at its threshold and at other rules, a threshold sweep, scores, per-class AUROC),
+without writing anything. :mod:`aedetect.report.outputs` writes a result to a folder; the
+commands, the protocols and the reports call these.
+
+Nothing here looks at test labels to choose: thresholds come from the detector's held-out
+normal training data (or are fixed), and the sweep defaults to percentiles of those
+validation scores, so it is on the scale of the model's own scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from aedetect.metrics import threshold_metrics
+
+# the Caltech reference's fixed threshold, in mean-squared-error units of inputs scaled to [0, 1]
+REFERENCE_THRESHOLDS = {"fixed 0.02 (Caltech reference)": 0.02}
+
+
+@dataclass
+class Evaluation:
+    """A detector's result on one labelled test part. ``scores``: anomaly scores (higher = more
+    anomalous); ``y``: 1 = anomaly; ``names``: class name per sample; ``metrics``: as
+    :func:`threshold_metrics` returns them, plus ``seed`` and ``part``; ``per_class``: the AUROC
+    of each anomalous class against the normal samples."""
+
+    detector: object
+    X: object
+    y: np.ndarray
+    scores: np.ndarray
+    metrics: dict
+    names: list[str] | None = None
+    part: str = "test"
+    data: dict = field(default_factory=dict)
+    per_class: dict[str, float] = field(default_factory=dict)
+
+
+def per_class_auroc(y, scores: np.ndarray, names: list[str]) -> dict[str, float]:
+    """AUROC of each anomalous class against all normal samples."""
+    from sklearn.metrics import roc_auc_score
+
+    y, names = np.asarray(y), np.asarray(names)
+    normal = scores[y == 0]
+    out = {}
+    for name in dict.fromkeys(names[y == 1]):
+        chosen = scores[(names == name) & (y == 1)]
+        if len(normal):
+            out[str(name)] = float(roc_auc_score(np.r_[np.zeros(len(normal)), np.ones(len(chosen))],
+                                                 np.r_[normal, chosen]))
+    return out
+
+
+def evaluate(detector, X_test, y_test, *, part: str = "test", names: list[str] | None = None,
+             data: dict | None = None, sweep: list[float] | None = None) -> Evaluation:
+    """Score X_test once with ``detector`` (``y_test``: 1 = anomaly) and measure the result."""
+    y_test = np.asarray(y_test)
+    scores = detector.anomaly_score(X_test)
+    metrics = {**threshold_metrics(detector, y_test, scores, sweep, REFERENCE_THRESHOLDS),
+               "seed": detector.seed_, "part": part}
+    per_class = per_class_auroc(y_test, scores, names) if names is not None else {}
+    return Evaluation(detector, X_test, y_test, scores, metrics, names, part, data or {}, per_class)
+
+
+def evaluate_folder(model_dir: str | Path, data: str, normal: str | None = None, *,
+                    sweep: list[float] | None = None, strict: bool = False):
+    """Load a model folder, open ``data`` as it was fitted, score its test part once. Returns an
+    :class:`Evaluation`, or an :class:`~aedetect.audio_evaluation.AudioEvaluation` for an audio model."""
+    from aedetect.data.model_data import evaluation_data
+    from aedetect.loading import load
+
+    detector = load(model_dir)
+    if hasattr(detector, "detector_"):  # machine sounds
+        from aedetect.audio_evaluation import evaluate_audio
+
+        return evaluate_audio(detector, data, sweep=sweep, strict=strict)
+    X_test, y_test, names, part, summary = evaluation_data(data, detector.metadata_.get("data", {}), normal,
+                                                           strict)
+    return evaluate(detector, X_test, y_test, part=part, names=names, data=summary, sweep=sweep)

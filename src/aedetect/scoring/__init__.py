@@ -1,0 +1,26 @@
+"""What the anomaly score adds up: the reconstruction error and parts beyond it.
+
+``score_parts`` (a model option) names the parts, each higher = more anomalous:
+
+- ``"reconstruction"``: the family's own score (mean squared error; a VAE's ``score`` setting);
+- ``"latent"``: squared Mahalanobis distance of the code to the Gaussian of the training codes;
+- ``"transform"``: cross-entropy of the true transform, averaged over all transforms
+  (model option ``transforms``, :mod:`aedetect.models.transforms`);
+- ``"transform_distance"``: squared Mahalanobis distance of the encoder's features of each
+  transformed image to the training images' mean under that transform (GOAD's distance to the
+  transform's centre), averaged over the transforms;
+- ``"transform_dirichlet"``: minus the Dirichlet log-likelihood of the transform head's softmax
+  output, one Dirichlet per transform (Golan & El-Yaniv's normality score);
+- ``"transform_knn"``: the mean squared distance of each transformed image's features to its 2
+  nearest training images under the same transform, in the whitened space of the 64 leading
+  principal axes (a deep nearest-neighbour score, for normal classes of several shapes).
+
+The statistics are fitted after training on up to ``FIT_IMAGES`` training images. With one
+part the score is that part, raw (the default score is the plain reconstruction error). With
+several, each is standardised by its mean and standard deviation on the held-out normal
+validation samples and the standardised parts are summed: no anomaly is needed to weigh them.
+"""
+
+from aedetect.scoring.head import FIT_IMAGES, PARTS, ScoreHead, split_score_options
+
+__all__ = ["FIT_IMAGES", "PARTS", "ScoreHead", "split_score_options"]

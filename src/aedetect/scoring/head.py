@@ -1,0 +1,142 @@
+"""The score head: the fitted statistics of the chosen score parts, and how they add up."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from aedetect.errors import InputError
+from aedetect.scoring.parts import (
+    LatentGaussian,
+    PartScale,
+    TransformDirichlet,
+    TransformDistance,
+    TransformKNN,
+    whitening,
+)
+
+PARTS = ("reconstruction", "latent", "transform", "transform_distance", "transform_dirichlet",
+         "transform_knn")
+TRANSFORM_PARTS = PARTS[2:]  # computed from the transformed images' encoder passes: need a transform head
+FIT_PARTS = PARTS[3:]  # fitted to the transformed features of training images
+COVARIANCE_PARTS = ("transform_distance", "transform_knn")  # whiten the encoder's features
+FIT_IMAGES = 1000  # training images (each under every transform) that fit FIT_PARTS
+MAX_COVARIANCE_FEATURES = 4096  # encoder features COVARIANCE_PARTS take a covariance of
+# format-1 model folders kept these statistics as buffers of the network
+FORMAT1_BUFFERS = {"latent_mean": "latent.mean", "latent_precision": "latent.precision",
+                   "transform_mean": "distance.mean", "transform_whitening": "distance.whitening",
+                   "transform_alpha": "dirichlet.alpha", "transform_loglik_mean": "dirichlet.loglik_mean",
+                   "knn_basis": "knn.basis", "knn_bank": "knn.bank",
+                   "part_center": "scale.center", "part_scale": "scale.scale"}
+
+
+def split_score_options(options: dict | None) -> tuple[dict, tuple[str, ...]]:
+    """Model options -> (the network's options, the score parts). ``score_parts`` is given with
+    the model options (``--model-options``) but belongs to the score head, not the network."""
+    options = dict(options or {})
+    parts = options.pop("score_parts", ("reconstruction",))
+    if isinstance(parts, str) or not isinstance(parts, (list, tuple)):
+        raise InputError(f"score_parts must be a list of part names among {PARTS}; got {parts!r}")
+    check_part_names(tuple(parts))
+    return options, tuple(parts)
+
+
+def check_part_names(parts: tuple[str, ...]) -> None:
+    if not parts or any(p not in PARTS for p in parts) or len(set(parts)) != len(parts):
+        raise InputError(f"score_parts must name distinct parts among {PARTS}; got {parts!r}")
+
+
+class ScoreHead(nn.Module):
+    """The anomaly score of a network ``net`` (an :class:`~aedetect.models.base.Autoencoder`):
+    its reconstruction score, or the standardised sum of several parts (:mod:`aedetect.scoring`).
+    Built before training (so that impossible parts are refused at once), fitted after it."""
+
+    def __init__(self, parts: tuple[str, ...], net: nn.Module):
+        super().__init__()
+        parts = tuple(parts)
+        check_part_names(parts)
+        for part in TRANSFORM_PARTS:
+            if part in parts and not net.n_transforms:
+                raise InputError(f"score part {part!r} needs a transform head: add model option "
+                                 "transforms='rotate'")
+        whitened = [p for p in parts if p in COVARIANCE_PARTS]
+        if whitened and net.features > MAX_COVARIANCE_FEATURES:
+            raise InputError(f"score part {whitened[0]!r} needs a covariance of the encoder's "
+                             f"{net.features} features (at most {MAX_COVARIANCE_FEATURES}): add a "
+                             "dense layer to the encoder, e.g. model option hidden=[256]")
+        self.parts = parts
+        if "latent" in parts:
+            self.latent = LatentGaussian(net.latent_size)
+        if "transform_distance" in parts:
+            self.distance = TransformDistance(net.n_transforms, net.features)
+        if "transform_dirichlet" in parts:
+            self.dirichlet = TransformDirichlet(net.n_transforms)
+        if "transform_knn" in parts:
+            self.knn = TransformKNN(net.n_transforms, net.features)
+        if len(parts) > 1:
+            self.scale = PartScale(len(parts))
+
+    def fit(self, net: nn.Module, X_train, X_val, apply: Callable) -> ScoreHead:
+        """Fit the parts' statistics to the training samples and, with several parts, their
+        standardisation to the validation samples. ``apply(X, fn)`` runs ``fn`` over X in batches
+        of scaled tensors and returns a numpy array."""
+        parts = set(self.parts)
+        if "latent" in parts:
+            self.latent.fit(apply(X_train, net.encode))
+        if parts & set(FIT_PARTS):  # evenly spaced training images, at most FIT_IMAGES
+            step = math.ceil(len(X_train) / FIT_IMAGES)
+            features = apply(X_train[::step], net.transform_features)  # (N, transforms, F)
+            if parts & set(COVARIANCE_PARTS):
+                mean, w = whitening(features)
+                if "transform_distance" in parts:
+                    self.distance.fit(mean, w)
+                if "transform_knn" in parts:
+                    self.knn.fit(features, w)
+            if "transform_dirichlet" in parts:
+                self.dirichlet.fit(net.transform_head, features)
+        if len(self.parts) > 1:
+            self.scale.fit(apply(X_val, lambda x: self.raw_parts(net, x)).astype(np.float64))
+        return self
+
+    def _transform_parts(self, net: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """(B,) each, averaged over every transform of x, one encoder pass per transform."""
+        nll, distance, dirichlet, knn = [], [], [], []
+        for k in range(net.n_transforms):
+            f = net.transform_features_of(x, k)
+            logits = net.transform_head(f)
+            nll.append(-logits.log_softmax(dim=1)[:, k])
+            if "transform_distance" in self.parts:
+                distance.append(self.distance(f, k))
+            if "transform_dirichlet" in self.parts:
+                dirichlet.append(self.dirichlet(logits, k))
+            if "transform_knn" in self.parts:
+                knn.append(self.knn(f, k))
+        found = {"transform": nll, "transform_distance": distance, "transform_dirichlet": dirichlet,
+                 "transform_knn": knn}
+        return {name: torch.stack(values, dim=1).mean(dim=1) for name, values in found.items() if values}
+
+    def raw_parts(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """(B, parts): each part, unscaled."""
+        columns = {}
+        if "reconstruction" in self.parts:
+            columns["reconstruction"] = net.reconstruction_score(x)
+        if "latent" in self.parts:
+            columns["latent"] = self.latent(net.encode(x))
+        if set(TRANSFORM_PARTS) & set(self.parts):
+            columns.update(self._transform_parts(net, x))
+        return torch.stack([columns[p] for p in self.parts], dim=1)
+
+    def standardised_parts(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """(B, parts): standardised by their validation mean and std (raw with one part)."""
+        raw = self.raw_parts(net, x)
+        return raw if len(self.parts) == 1 else self.scale(raw)
+
+    def forward(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """(B,) anomaly score, higher = more anomalous."""
+        if self.parts == ("reconstruction",):
+            return net.reconstruction_score(x)
+        return self.standardised_parts(net, x).sum(dim=1)
