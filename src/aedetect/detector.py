@@ -342,8 +342,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
             det._build(network)
             det.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
             det.score_head_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("score.")})
-            det.model_.to(det.device_).eval()
-            det.score_head_.to(det.device_)
+            det.model_.eval()
             det.validation_scores_ = tensors["validation_scores"].numpy().astype(np.float64)
             det.n_features_in_ = math.prod(det.input_shape_)
             det.input_dtype_ = fitted["input_dtype_"]

@@ -93,7 +93,7 @@ class _SyncedNorm(torch.autograd.Function):
             running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
             running_var.mul_(1 - momentum).add_(var * n / (n - 1), alpha=momentum)
         ctx.save_for_backward(xhat, invstd, weight)
-        ctx.count, ctx.group = float(count), group
+        ctx.count, ctx.group, ctx.dims, ctx.shape = float(count), group, dims, shape
         return xhat * weight.view(shape) + bias.view(shape)
 
     @staticmethod
@@ -101,8 +101,7 @@ class _SyncedNorm(torch.autograd.Function):
         import torch.distributed as dist
 
         xhat, invstd, weight = ctx.saved_tensors
-        dims = [0, *range(2, grad.dim())]
-        shape = [1, -1, *[1] * (grad.dim() - 2)]
+        dims, shape = ctx.dims, ctx.shape
         sum_dy, sum_dy_xhat = grad.sum(dims), (grad * xhat).sum(dims)  # this process's samples
         both = torch.cat([sum_dy, sum_dy_xhat])
         dist.all_reduce(both, group=ctx.group)  # every process's samples
@@ -170,5 +169,4 @@ class PhaseLoss(nn.Module):
         self.model = model
 
     def forward(self, x: torch.Tensor, phase: str, weight: float = 1.0) -> torch.Tensor:
-        loss = self.model.phase_loss(x, phase)
-        return loss * weight if weight != 1.0 else loss
+        return self.model.phase_loss(x, phase) * weight

@@ -51,10 +51,7 @@ class OneClassSplit:
 def group_validation_split(groups: np.ndarray, fraction: float, seed: int):
     """Hold out whole groups (e.g. the clip each spectrogram frame comes from): a seeded
     ``fraction`` of the distinct groups. Returns (train index, validation index)."""
-    groups = np.asarray(groups)
-    if groups.ndim != 1:
-        raise InputError(f"groups must hold one label per sample; got shape {groups.shape}")
-    names, which = np.unique(groups, return_inverse=True)
+    names, which = np.unique(np.asarray(groups), return_inverse=True)
     _, val_groups = train_validation_split(len(names), fraction, seed)
     is_val = np.isin(which, val_groups)
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)

@@ -66,13 +66,14 @@ def _pick(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict, out: str | Path, *,
                     labels: list[str] | None = None, data: dict | None = None, latent: str = "pca",
-                    grid: int = 16, seed: int = 0) -> Path:
+                    grid: int = 16, seed: int = 0, per_class: dict[str, float] | None = None) -> Path:
     """Write ``out`` (report.html) for ``detector`` scored on X_test.
 
-    ``y_test``: 1 = anomaly; ``scores``: the detector's reconstruction errors of
+    ``y_test``: 1 = anomaly; ``scores``: the detector's anomaly scores of
     X_test; ``metrics``: from the evaluation (with ``sweep`` and
     ``alternative_thresholds``); ``labels``: class name per test sample;
-    ``data``: a summary of the data (name, normal classes, part...).
+    ``data``: a summary of the data (name, normal classes, part...); ``per_class``: the AUROC of
+    each anomalous class (:func:`aedetect.evaluation.per_class_auroc`, computed here when None).
     Grids show ``grid`` samples; the latent plot at most 1,000 samples.
     """
     data = data or {}
@@ -86,24 +87,19 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
                         "output would: it collapsed or is undertrained, and its scores mostly measure "
                         "how far an input lies from the average. Retrain it (see the README).")
 
-    per_class, class_rows = [], []
+    if per_class is None:
+        from aedetect.evaluation import per_class_auroc
+
+        per_class = per_class_auroc(y_test, scores, labels)
+    aucs, class_rows = per_class, []
     normal_names = {n for n, y in zip(labels, y_test) if y == 0}
     names = sorted(set(labels), key=lambda n: (n not in normal_names, n))  # normal classes first
-    normal_scores = scores[y_test == 0]
     for name in names:
         sel = np.asarray([lab == name for lab in labels])
         role = "normal" if name in normal_names else "anomaly"
-        row = [name, int(sel.sum()), role, float(scores[sel].mean())]
-        if name not in normal_names and len(normal_scores):
-            from sklearn.metrics import roc_auc_score
-
-            auc = roc_auc_score(np.r_[np.zeros(len(normal_scores)), np.ones(sel.sum())],
-                                np.r_[normal_scores, scores[sel]])
-            per_class.append((name, float(auc)))
-            row.append(float(auc))
-        else:
-            row.append(None)
-        class_rows.append(row)
+        auc = aucs.get(name) if name not in normal_names else None
+        class_rows.append([name, int(sel.sum()), role, float(scores[sel].mean()), auc])
+    per_class = [(name, aucs[name]) for name in names if name in aucs and name not in normal_names]
 
     head = ["n_normal", "n_anomalous", "auroc", "aupr", "threshold", "f1", "precision", "recall",
             "accuracy", "tp", "fp", "tn", "fn"]
