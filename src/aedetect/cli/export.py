@@ -16,7 +16,7 @@ def export(
     opset: int = typer.Option(18, min=18, help="ONNX opset version."),
 ) -> None:
     """Write the model as ONNX: input x (N, *input shape, float32, the units it was fitted on),
-    output score (N,), the reconstruction error; the threshold is in the model's metadata."""
+    output score (N,), the anomaly score; the threshold is in the model's metadata."""
     from aedetect.errors import InputError
     from aedetect.export import export_onnx
     from aedetect.loading import load

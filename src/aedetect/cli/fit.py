@@ -54,7 +54,8 @@ def fit(
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted `fit --out OUT` "
                                 "from its last checkpoint (give only --out)."),
     features: str = typer.Option(None, help='Audio: log-mel options as JSON over the preset\'s, e.g. '
-                                 '\'{"n_mels": 64}\' (see aedetect.data.audio.AudioFeatures).'),
+                                 '\'{"n_mels": 64}\'; "channel": N or "mean" for multi-channel files '
+                                 '(default 0); see aedetect.data.audio.AudioFeatures.'),
     aggregate: str = typer.Option("mean", help="Audio: clip score from frame errors: mean, max or topk."),
     top_k: float = typer.Option(0.1, help="Audio: share of frames averaged by --aggregate topk."),
     distributed: bool = typer.Option(False, "--distributed", help="Data-parallel training over the "
