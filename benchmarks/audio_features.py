@@ -28,7 +28,8 @@ import soundfile as sf  # noqa: E402
 sys.path.insert(0, os.path.dirname(__file__))
 from common import provenance, write  # noqa: E402
 
-from aedetect.data.audio import AudioFeatures, file_log_mel, list_audio  # noqa: E402
+from aedetect.data.audio import AudioFeatures, file_log_mel  # noqa: E402
+from aedetect.data.audio_layouts import list_audio  # noqa: E402
 from aedetect.data.synthetic import machine_sound  # noqa: E402
 
 

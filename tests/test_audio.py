@@ -13,16 +13,8 @@ from typer.testing import CliRunner
 
 from aedetect.audio_detector import AudioDetector
 from aedetect.cli.main import app
-from aedetect.data.audio import (
-    AudioFeatures,
-    file_log_mel,
-    find_clips,
-    hold_out_normals,
-    load_clips,
-    log_mel,
-    read_wav,
-    to_samples,
-)
+from aedetect.data.audio import AudioFeatures, file_log_mel, log_mel, read_wav, to_samples
+from aedetect.data.audio_layouts import find_clips, hold_out_normals, load_clips
 from aedetect.data.synthetic import machine_sound, write_machine
 from aedetect.detector import AutoencoderDetector
 from aedetect.errors import InputError

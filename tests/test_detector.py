@@ -82,9 +82,10 @@ def test_early_stopping_keeps_the_best_epoch(normal_images):
 
 def test_input_shapes_and_scaling():
     rng = np.random.default_rng(0)
-    vectors = rng.random((80, 12)).astype(np.float32) * 16  # float: min-max scaled
+    vectors = rng.random((80, 12)).astype(np.float32) * 16  # float vectors: min-max scaled per column
     det = fitted(vectors, epochs=2)
-    assert det.input_range_[1] == pytest.approx(vectors.max())
+    np.testing.assert_allclose(det.input_range_[1], vectors.max(axis=0))
+    assert fitted(vectors, epochs=2, scaling="global").input_range_[1] == pytest.approx(vectors.max())
     assert det.reconstruct(vectors).shape == vectors.shape
     rgb = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)
     det = fitted(rgb, model="conv_ae", epochs=2)
@@ -96,7 +97,7 @@ def test_input_shapes_and_scaling():
 
 def test_clear_errors_on_bad_input(normal_images):
     det = fitted(normal_images, epochs=1)
-    with pytest.raises(InputError, match=r"pass a batch, e.g. X\[None\]"):
+    with pytest.raises(InputError, match=r"Reshape your data: X\[None\]"):
         det.reconstruction_error(normal_images[0, 0])
     with pytest.raises(InputError, match=r"fitted on samples of shape \(8, 8\); got \(9, 9\)"):
         det.predict(np.zeros((2, 9, 9), dtype=np.uint8))

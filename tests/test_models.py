@@ -191,7 +191,7 @@ def test_collapse_is_detected_and_explained():
     X = caltech_like(100, seed=1)[:, ::4, ::4]  # 24x24, quick
     det = AutoencoderDetector(model="vae", model_options={"channels": [8, 16], "latent": 16, "beta": 1.0},
                               epochs=5, batch_size=16, random_state=0, verbose=0)
-    with pytest.warns(CollapseWarning, match="lower learning_rate"):
+    with pytest.warns(CollapseWarning, match="smaller beta"):
         det.fit(X)  # beta = 1 with per-pixel-mean reconstruction: the reference's grey blur
     assert det.history_["collapsed"]
     rec = det.reconstruct(X[:20])

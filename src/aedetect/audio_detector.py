@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator
 
 from aedetect.data.audio import AudioFeatures, file_log_mel, log_mel, to_samples
 from aedetect.detector import AutoencoderDetector
-from aedetect.errors import InputError, ModelFolderError
+from aedetect.errors import InputError, ModelFolderError, NotFittedError
 from aedetect.outlier import AnomalyScoreMixin
 from aedetect.scoring import split_score_options
 from aedetect.thresholds import compute_threshold
@@ -87,6 +87,8 @@ class AudioDetector(AnomalyScoreMixin, BaseEstimator):
         inner = (clone(self.detector) if self.detector is not None
                  else AutoencoderDetector(**preset_params("dcase-baseline")))
         inner.check_params()
+        if inner.scaling == "auto":  # a spectrogram frame's values share one unit (dB): one range
+            inner.set_params(scaling="global")
         network_options, parts = split_score_options(inner.model_options)
         if network_options.get("transforms") or parts != ("reconstruction",):
             raise InputError("audio clips are scored by the reconstruction error of their frames; the "
@@ -206,7 +208,8 @@ class AudioDetector(AnomalyScoreMixin, BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "detector_"):
-            raise InputError("this detector is not fitted yet: call fit(clips) or AudioDetector.load(path)")
+            raise NotFittedError("this detector is not fitted yet: call fit(clips) or "
+                                 "AudioDetector.load(path)")
 
     # ---------------------------------------------------------- save / load
     def save(self, path: str | Path, metadata: dict | None = None) -> Path:

@@ -44,7 +44,7 @@ class AudioEvaluation:
 def test_clips(root: Path, data_meta: dict):
     """The labelled test clips of ``root`` for a model fitted with ``data_meta``: its test part
     plus the normal clips the fit held out."""
-    from aedetect.data.audio import find_clips
+    from aedetect.data.audio_layouts import find_clips
 
     _, clips = find_clips(root)
     held = set(data_meta.get("held_out", []))
@@ -62,7 +62,7 @@ def test_clips(root: Path, data_meta: dict):
 
 def score_clips(detector, clips, root: Path, strict: bool = False) -> ClipScores:
     """Load ``clips`` with the detector's features and score them."""
-    from aedetect.data.audio import load_clips
+    from aedetect.data.audio_layouts import load_clips
 
     clips, specs = load_clips(clips, detector.features_, strict=strict)
     frames = [detector.frame_errors(s) for s in specs]
@@ -73,7 +73,7 @@ def score_clips(detector, clips, root: Path, strict: bool = False) -> ClipScores
 
 def score_folder(detector, data: str | Path, strict: bool = False) -> ClipScores:
     """Every clip of ``data`` (a WAV file or any audio folder), scored."""
-    from aedetect.data.audio import find_clips
+    from aedetect.data.audio_layouts import find_clips
 
     root = Path(data)
     _, clips = find_clips(root)

@@ -22,14 +22,15 @@ import torch
 from sklearn.base import BaseEstimator
 
 import aedetect.inputs as inputs
+from aedetect.console import progress
 from aedetect.data.arrays import as_samples, check_finite
 from aedetect.data.splits import group_validation_split, train_validation_split
-from aedetect.errors import InputError, ModelFolderError
+from aedetect.errors import InputError, ModelFolderError, NotFittedError
 from aedetect.models import build_model, model_config
 from aedetect.outlier import AnomalyScoreMixin
 from aedetect.scoring import ScoreHead, split_score_options
 from aedetect.thresholds import METHODS, compute_threshold
-from aedetect.training import LR_SCHEDULES, progress_bar, train
+from aedetect.training import LR_SCHEDULES, train
 
 
 class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
@@ -52,6 +53,9 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         "contamination", "target_fpr", "fixed"); ``threshold_param`` its parameter
         (None: the method's default, e.g. the 95th percentile).
     patience : stop after this many epochs without a lower validation loss (None: run all epochs).
+    scaling : how inputs are mapped to [0, 1] (:mod:`aedetect.inputs`): "auto" (default: one
+        minimum and maximum per column for (N, D) float vectors, one for all values of images and
+        of uint8 / uint16 / bool data), "global" (one for all values) or "column".
     device : "auto" (CUDA when present), "cpu" or "cuda".
     random_state : int seed for the split, the initial weights and the batch order
         (None: a fresh seed, recorded in ``seed_``). Results are repeatable on CPU.
@@ -66,7 +70,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                  lr_schedule: str = "constant", validation_fraction: float = 0.1,
                  threshold: str = "percentile",
                  threshold_param: float | None = None, patience: int | None = None,
-                 device: str = "auto", random_state: int | None = None, verbose: int = 1):
+                 scaling: str = "auto", device: str = "auto", random_state: int | None = None,
+                 verbose: int = 1):
         self.model = model
         self.model_options = model_options
         self.epochs = epochs
@@ -77,6 +82,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         self.threshold = threshold
         self.threshold_param = threshold_param
         self.patience = patience
+        self.scaling = scaling
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -104,6 +110,9 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         self.check_params()
         X = as_samples(X)
         X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if len(X) < 2:
+            raise InputError(f"X has {len(X)} sample: fitting holds a validation share out, so it needs at "
+                             "least 2 samples (in practice hundreds of normal ones)")
         check_finite(X)
         state, run = None, run_record(self.get_params(), self.random_state, X)
         if resume:
@@ -118,7 +127,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         self.n_features_in_ = math.prod(self.input_shape_)
         self.input_dtype_ = str(X.dtype)
-        self.input_range_ = inputs.input_range(X)
+        self.scaling_ = inputs.resolve_scaling(self.scaling, X)
+        self.input_range_ = inputs.input_range(X, self.scaling_)
         self.device_ = inputs.resolve_device(self.device)
 
         torch.manual_seed(self.seed_)
@@ -142,7 +152,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                               lr_schedule=self.lr_schedule,
                               seed=self.seed_, verbose=self.verbose, checkpoint=save,
                               checkpoint_every=checkpoint_every, resume=state)
-        self.score_head_.fit(self.model_, X_train, X_val, self._map_batches)
+        self.score_head_.fit(self.model_, X_train, X_val,
+                             lambda X, fn: self._map_batches(X, fn, "fitting the score parts"))
         self.validation_scores_ = self.anomaly_score(X_val)
         check_collapse(self.model_, self.model, X_train, X_val, self._to_tensor, self._scoring_batch_size(),
                        self.history_)
@@ -168,6 +179,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         if self.threshold == "fixed" and self.threshold_param is None:
             raise InputError("threshold='fixed' needs its value, e.g. threshold_param=0.02")
         inputs.resolve_device(self.device)
+        if self.scaling not in inputs.SCALINGS:
+            raise InputError(f"scaling must be one of {', '.join(inputs.SCALINGS)}; got {self.scaling!r}")
         for name in ("epochs", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
@@ -247,19 +260,19 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
     def _score(self, x: torch.Tensor) -> torch.Tensor:
         return self.score_head_(self.model_, x)
 
-    def _map_batches(self, X, fn) -> np.ndarray:
+    def _map_batches(self, X, fn, description: str = "scoring") -> np.ndarray:
         """``fn`` (scaled tensor -> tensor) over X batch by batch (X may be a lazy array-like)."""
-        return np.concatenate([out for _, out in self._iter_batches(X, fn)])
+        return np.concatenate([out for _, out in self._iter_batches(X, fn, description=description)])
 
-    def _iter_batches(self, X, fn, start: int = 0, stop: int | None = None):
+    def _iter_batches(self, X, fn, start: int = 0, stop: int | None = None, description: str = "scoring"):
         self._check_fitted()
         X = inputs.check_input(X, self.input_shape_, self.input_dtype_, self.input_range_)
         stop = len(X) if stop is None else min(stop, len(X))
         n = stop - start
         size = self._scoring_batch_size()
         self.model_.eval()
-        with torch.inference_mode(), progress_bar(self.verbose if n > 20 * size else 0) as bar:
-            task = bar.add_task("scoring", total=n, info="")
+        with torch.inference_mode(), progress(self.verbose, delay=2.0) as bar:  # shown after 2 s
+            task = bar.add_task(description, total=n, info="")
             for i in range(start, stop, size):
                 xb = np.asarray(X[i:min(i + size, stop)])
                 check_finite(xb, start=i)
@@ -277,7 +290,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
-            raise InputError("this detector is not fitted yet: call fit(X) or AutoencoderDetector.load(path)")
+            raise NotFittedError("this detector is not fitted yet: call fit(X) or "
+                                 "AutoencoderDetector.load(path)")
 
     # ---------------------------------------------------------- save / load
     def save(self, path: str | Path, metadata: dict | None = None) -> Path:
@@ -295,7 +309,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
             "score": {"parts": list(self.score_head_.parts)},
             "fitted": {"threshold_": self.threshold_, "threshold_method_": self.threshold_method_,
                        "threshold_param_": self.threshold_param_, "input_shape_": list(self.input_shape_),
-                       "input_dtype_": self.input_dtype_, "input_range_": list(self.input_range_),
+                       "input_dtype_": self.input_dtype_,
+                       "input_range_": inputs.range_to_json(self.input_range_), "scaling_": self.scaling_,
                        "seed_": self.seed_, "history_": self.history_},
             "metadata": metadata or {},
         }
@@ -318,6 +333,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         config = read_config(path)
         try:
             params, fitted, model_cfg = config["params"], config["fitted"], config["model"]
+            params = {"scaling": "global", **params}  # folders saved before the option: one range
             known = set(cls().get_params())
             if set(params) != known:
                 raise ModelFolderError(f"{Path(path) / 'config.json'}: unexpected parameters "
@@ -346,7 +362,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
             det.validation_scores_ = tensors["validation_scores"].numpy().astype(np.float64)
             det.n_features_in_ = math.prod(det.input_shape_)
             det.input_dtype_ = fitted["input_dtype_"]
-            det.input_range_ = tuple(fitted["input_range_"])
+            det.input_range_ = inputs.range_from_json(fitted["input_range_"])
+            det.scaling_ = fitted.get("scaling_", "global")
             det.seed_ = fitted["seed_"]
             det.history_ = fitted["history_"]
             det.threshold_ = float(fitted["threshold_"])

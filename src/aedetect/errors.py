@@ -4,9 +4,19 @@ The CLI prints these as one line and exits with code 2; any other exception is
 a bug and keeps its traceback.
 """
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+
 
 class InputError(ValueError):
     """Bad input: data, arguments or options. The message says what to change."""
+
+
+class InputTypeError(InputError, TypeError):
+    """Input of a type that cannot be read as numbers (a TypeError too, as numpy raises)."""
+
+
+class NotFittedError(InputError, _SklearnNotFitted):
+    """A detector used before ``fit`` (scikit-learn's NotFittedError too)."""
 
 
 class ModelFolderError(InputError):

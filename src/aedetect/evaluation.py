@@ -17,9 +17,6 @@ import numpy as np
 
 from aedetect.metrics import threshold_metrics
 
-# the Caltech reference's fixed threshold, in mean-squared-error units of inputs scaled to [0, 1]
-REFERENCE_THRESHOLDS = {"fixed 0.02 (Caltech reference)": 0.02}
-
 
 @dataclass
 class Evaluation:
@@ -55,11 +52,14 @@ def per_class_auroc(y, scores: np.ndarray, names: list[str]) -> dict[str, float]
 
 
 def evaluate(detector, X_test, y_test, *, part: str = "test", names: list[str] | None = None,
-             data: dict | None = None, sweep: list[float] | None = None) -> Evaluation:
-    """Score X_test once with ``detector`` (``y_test``: 1 = anomaly) and measure the result."""
+             data: dict | None = None, sweep: list[float] | None = None,
+             fixed: dict[str, float] | None = None) -> Evaluation:
+    """Score X_test once with ``detector`` (``y_test``: 1 = anomaly) and measure the result: at its
+    threshold, at other rules on its validation scores, at the ``fixed`` thresholds named (e.g.
+    ``{"fixed 0.02": 0.02}``, only meaningful in the units of its scores) and over ``sweep``."""
     y_test = np.asarray(y_test)
     scores = detector.anomaly_score(X_test)
-    metrics = {**threshold_metrics(detector, y_test, scores, sweep, REFERENCE_THRESHOLDS),
+    metrics = {**threshold_metrics(detector, y_test, scores, sweep, fixed),
                "seed": detector.seed_, "part": part}
     per_class = per_class_auroc(y_test, scores, names) if names is not None else {}
     return Evaluation(detector, X_test, y_test, scores, metrics, names, part, data or {}, per_class)

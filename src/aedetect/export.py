@@ -20,6 +20,7 @@ import logging
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -34,8 +35,9 @@ class ScoreGraph(nn.Module):
         self.model = detector.model_
         self.score = detector.score_head_
         lo, hi = detector.input_range_
-        self.register_buffer("lo", torch.tensor(float(lo)))
-        self.register_buffer("span", torch.tensor(float(hi - lo)))
+        # one float, or one per column
+        self.register_buffer("lo", torch.tensor(np.asarray(lo, dtype=np.float32)))
+        self.register_buffer("span", torch.tensor(np.asarray(hi - lo, dtype=np.float32)))
         self.rank = len(detector.input_shape_) + 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -62,7 +64,8 @@ def export_onnx(detector, path: str | Path, opset: int = 18) -> Path:
     graph = ScoreGraph(inner).to("cpu").eval()
     inner.model_.to("cpu")
     inner.score_head_.to("cpu")
-    example = torch.rand(2, *inner.input_shape_) * inner.input_range_[1]
+    example = torch.rand(2, *inner.input_shape_) * torch.as_tensor(np.asarray(inner.input_range_[1],
+                                                                               dtype=np.float32))
     batch = torch.export.Dim("batch", min=1)
 
     def write(tmp: Path) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from aedetect.console import info
 from aedetect.distributed import is_main_process
 from aedetect.errors import InputError
@@ -36,6 +38,10 @@ def fit_on_dataset(dataset, normal: str | None, params: dict, *, test_fraction: 
             "n_samples": len(dataset.X_train), "class_names": dataset.class_names}
     if isinstance(dataset.X_train, ImageFolder):
         meta.update(image_size=list(dataset.X_train.size), color=dataset.X_train.color)
+    present = [] if dataset.y_train is None else np.unique(dataset.y_train)
+    if normal is None and len(present) == 1:  # e.g. MVTec's train/good: the one training class
+        normal = dataset.class_names[int(present[0])]
+        info(f"normal class: {normal} (the only class in the training part)")
     if normal is None and dataset.y_train is not None:
         raise InputError(f"{dataset.name} has classes: name the normal one(s) with --normal, "
                          f"e.g. --normal {dataset.class_names[0]}")
@@ -84,7 +90,8 @@ def fit_audio(data: str, params: dict, out: Path, *, features: dict, aggregate: 
     ``checkpoint_dir`` is removed once ``out`` is written.
     """
     from aedetect.audio_detector import AudioDetector
-    from aedetect.data.audio import AudioFeatures, find_clips, hold_out_normals, load_clips
+    from aedetect.data.audio import AudioFeatures
+    from aedetect.data.audio_layouts import find_clips, hold_out_normals, load_clips
     from aedetect.detector import AutoencoderDetector
 
     root = Path(data)

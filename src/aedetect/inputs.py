@@ -4,6 +4,8 @@ minimum and maximum; images channels first (stored channels-last); the device to
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -25,10 +27,36 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def input_range(X: np.ndarray) -> tuple[float, float]:
-    """(low, high) that map the training data X to [0, 1]."""
+SCALINGS = ("auto", "global", "column")
+
+
+def resolve_scaling(scaling: str, X) -> str:
+    """"auto": "column" for (N, D) vectors of floats or wide integers (columns of a table have their
+    own units), "global" for images and for uint8 / uint16 / bool data."""
+    if scaling not in SCALINGS:
+        raise InputError(f"scaling must be one of {', '.join(SCALINGS)}; got {scaling!r}")
+    if scaling != "auto":
+        return scaling
+    return "column" if len(X.shape) == 2 and str(X.dtype) not in FIXED_RANGES else "global"
+
+
+def input_range(X: np.ndarray, scaling: str = "global") -> tuple:
+    """(low, high) that map the training data X to [0, 1]: two floats ("global": the dtype's full
+    range, else X's minimum and maximum) or, with "column", two (D,) arrays, one min and max per
+    column. A constant column gets a span of 1, so it adds nothing instead of dividing by 0."""
+    if scaling == "column":
+        lo, hi = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
+        return lo, np.where(hi > lo, hi, lo + 1.0)
     lo, hi = FIXED_RANGES.get(str(X.dtype)) or (float(X.min()), float(X.max()))
     return lo, hi if hi > lo else lo + 1.0
+
+
+def range_to_json(value_range: tuple) -> list:
+    return [np.asarray(v).tolist() for v in value_range]
+
+
+def range_from_json(value: list) -> tuple:
+    return tuple(np.asarray(v, dtype=np.float64) if isinstance(v, list) else float(v) for v in value)
 
 
 def network_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -45,7 +73,10 @@ def memory_format(shape: tuple[int, ...]) -> torch.memory_format:
 def to_tensor(batch: np.ndarray, value_range: tuple[float, float], device: str) -> torch.Tensor:
     """(B, *input_shape) numpy -> float tensor on ``device``, scaled to [0, 1], channels first."""
     lo, hi = value_range
-    t = torch.from_numpy(np.ascontiguousarray(batch)).to(device)
+    batch = np.ascontiguousarray(batch)
+    t = torch.from_numpy(batch if batch.flags.writeable else batch.copy()).to(device)  # torch wants writable
+    if np.ndim(lo):  # one range per column
+        lo, hi = (torch.as_tensor(np.asarray(v, dtype=np.float32), device=device) for v in (lo, hi))
     t = (t.float() - lo) / (hi - lo)
     if t.ndim == 3:
         t = t.unsqueeze(1)  # (B, H, W) -> (B, 1, H, W)
@@ -59,7 +90,9 @@ def check_input(X, input_shape: tuple[int, ...], input_dtype: str, value_range: 
     X = as_samples(X)
     shape = tuple(X.shape[1:])
     if shape != tuple(input_shape):
-        raise InputError(f"this model was fitted on samples of shape {tuple(input_shape)}; "
+        n, expected = math.prod(shape), math.prod(input_shape)
+        raise InputError(f"X has {n} features, but AutoencoderDetector is expecting {expected} features "
+                         f"as input: this model was fitted on samples of shape {tuple(input_shape)}; "
                          f"got {shape}: resize or reshape the input to match")
     got = str(np.dtype(X.dtype))
     if input_dtype in FIXED_RANGES and got != input_dtype:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from aedetect.console import progress
 from aedetect.distributed import (
     PhaseLoss,
     rank_and_world,
@@ -33,16 +34,6 @@ from aedetect.distributed import (
 from aedetect.errors import TrainingError
 
 LR_SCHEDULES = ("constant", "cosine")
-
-
-def progress_bar(verbose: int, description: str = ""):
-    """A rich progress bar on stderr (disabled when verbose == 0)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
-                    console=Console(stderr=True), disable=verbose == 0, transient=False)
 
 
 def mean_loss(model: torch.nn.Module, X, to_tensor: Callable, batch_size: int) -> float:
@@ -149,7 +140,7 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
         verbose = verbose if rank == 0 else 0
     start = time.perf_counter() - spent
     try:
-        with progress_bar(verbose) as bar:
+        with progress(verbose) as bar:
             task = bar.add_task(f"training {getattr(model, 'name', 'model')}", total=epochs,
                                 completed=first - 1, info="")
             for epoch in range(first, epochs + 1):

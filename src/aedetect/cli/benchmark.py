@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, parse_json_option, user_errors
+from aedetect.cli.common import check_out, info, parse_json_option, user_errors
 from aedetect.errors import InputError
 
 
@@ -50,10 +50,12 @@ def benchmark(
     from aedetect.benchmarking.protocols import protocol_tasks
     from aedetect.benchmarking.report import benchmark_report, markdown, result_tables
     from aedetect.benchmarking.runner import provenance, run_tasks, summarise, threads_per_job
+    from aedetect.console import progress
     from aedetect.files import write_json, write_text
-    from aedetect.training import LR_SCHEDULES, progress_bar
+    from aedetect.training import LR_SCHEDULES
 
     with user_errors():
+        check_out(out, folder=True)
         names = [m.strip() for m in models.split(",") if m.strip()]
         names += ["pyod-ae", "pyod-vae"] if pyod else []
         tasks, name, protocol_preset = protocol_tasks(protocol, data, dataset=dataset, limit=limit,
@@ -79,7 +81,7 @@ def benchmark(
             meta["threads_per_job"] = threads_per_job(jobs)
         total = len(tasks) * len(names) * seeds  # runs: one model trained and scored
         start = time.perf_counter()
-        with progress_bar(0 if quiet else 1) as bar:
+        with progress(0 if quiet else 1) as bar:
             task = bar.add_task(f"{protocol}", total=total, info="")
             fixed = (0.02,) if protocol == "caltech-airplanes" else ()
             rows = run_tasks(protocol, tasks, names, list(range(seeds)), preset=preset, epochs=epochs,

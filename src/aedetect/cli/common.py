@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from pathlib import Path
 
 import typer
 
 from aedetect.console import info
 from aedetect.errors import InputError, TrainingError
 
-__all__ = ["info", "parse_json_option", "parse_size", "user_errors"]
+__all__ = ["check_out", "info", "parse_json_option", "parse_size", "user_errors"]
 
 
 @contextlib.contextmanager
@@ -26,6 +27,22 @@ def user_errors():
     except TrainingError as err:
         print(f"aedetect: training stopped: {err}", file=sys.stderr)
         raise typer.Exit(1) from None
+
+
+def check_out(path: Path, *, folder: bool) -> Path:
+    """Refuse an --out the command cannot write as it means to (a folder where a file is, or the
+    reverse), before any work is done."""
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise InputError(f"--out {path} is an existing file; this command writes a folder there: "
+                         "name a new folder (or an existing one)")
+    if not folder and path.is_dir():
+        raise InputError(f"--out {path} is a folder; this command writes a file there: name a file, "
+                         f"e.g. {path / 'scores.csv'}")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise InputError(f"--out {path}: {blocking} is a file, not a folder: choose another path")
+    return path
 
 
 def parse_size(text: str | None) -> tuple[int, int] | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, user_errors
+from aedetect.cli.common import check_out, info, user_errors
 
 
 def compare(
@@ -23,6 +23,7 @@ def compare(
     from aedetect.report.comparison_report import comparison_report
 
     with user_errors():
+        check_out(out, folder=True)
         detectors = {}
         for path in model_dirs:
             name = path.name if path.name not in detectors else str(path)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, user_errors
+from aedetect.cli.common import check_out, info, user_errors
 
 MODELS = ("dense_ae", "vae", "beta_vae")
 
@@ -36,6 +36,7 @@ def demo(
 
     start = time.perf_counter()
     with user_errors():
+        check_out(out, folder=True)
         dataset = open_dataset("builtin:digits")
         detectors = {}
         for model in MODELS:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import STRICT_HELP, info, user_errors
+from aedetect.cli.common import STRICT_HELP, check_out, info, user_errors
 from aedetect.errors import InputError
 
 
@@ -79,10 +79,16 @@ def evaluate(
     from aedetect.report.outputs import WRITTEN, write_evaluation
 
     with user_errors():
+        check_out(out, folder=True)
         result = evaluate_folder(model_dir, data, normal, sweep=parse_sweep(sweep), strict=strict)
         write_evaluation(result, out)
     if as_json:
         print(json.dumps({k: v for k, v in result.metrics.items() if k != "sweep"}, indent=2))
     else:
         print_metrics(result.metrics)
+    missing = [kind for kind, key in (("normal", "n_normal"), ("anomalous", "n_anomalous"))
+               if not result.metrics[key]]
+    if missing:
+        info(f"AUROC, AUPR and pAUC are n/a: the test part holds no {missing[0]} samples (they need both "
+             "kinds); the threshold metrics above count what there is")
     info(f"wrote {out}/{WRITTEN}")

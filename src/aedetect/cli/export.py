@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, user_errors
+from aedetect.cli.common import check_out, info, user_errors
 
 
 def export(
@@ -22,6 +22,7 @@ def export(
     from aedetect.loading import load
 
     with user_errors():
+        check_out(out, folder=False)
         if format != "onnx":
             raise InputError(f"--format must be onnx; got {format!r}")
         detector = load(model_dir, device="cpu")

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import STRICT_HELP, parse_json_option, parse_size, user_errors
+from aedetect.cli.common import STRICT_HELP, check_out, parse_json_option, parse_size, user_errors
 from aedetect.errors import InputError
 
 
 def fit(
     data: str = typer.Argument(None, help="Data folder or file (MNIST IDX folder, class folders of "
-                               "images, train/ + test/ folders, .npy/.npz, builtin:digits) or a "
-                               "machine-sound folder (DCASE, MIMII, normal/ + anomaly/, WAV files)."),
+                               "images, train/ + test/ folders, .npy, .npz with X and optionally y, "
+                               "X_test, y_test, class_names, builtin:digits) or a machine-sound folder "
+                               "(DCASE, MIMII, normal/ + anomaly/, WAV files)."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
     normal: str = typer.Option(None, help="Normal class(es), by name or label, comma-separated. "
                                "Data without classes is all normal."),
@@ -38,6 +39,8 @@ def fit(
     threshold_param: float = typer.Option(None, help="The method's parameter (default: 95 for "
                                           "percentile, 2 for mean_std, ...)."),
     patience: int = typer.Option(None, min=1, help="Early stopping patience in epochs."),
+    scaling: str = typer.Option("auto", help="Input scaling to [0, 1]: auto (per column for (N, D) "
+                                "float vectors, one range for images), global (one range) or column."),
     test_fraction: float = typer.Option(0.2, help="Held out for testing when the data has no "
                                         "official test split."),
     image_size: str = typer.Option(None, help="Resize images to N or HxW (default: the first "
@@ -63,7 +66,7 @@ def fit(
                                      "alone writes the model."),
 ) -> None:
     """Train a detector on normal data and save it to a model folder."""
-    from aedetect.data.audio import audio_layout
+    from aedetect.data.audio_layouts import audio_layout
     from aedetect.data.datasets import open_dataset
     from aedetect.detector import AutoencoderDetector
     from aedetect.distributed import is_main_process, start_distributed, stop_distributed
@@ -73,6 +76,7 @@ def fit(
     from aedetect.training import TrainingInterrupted
 
     with user_errors():
+        check_out(out, folder=True)
         options = parse_json_option("--model-options", model_options)
         audio_options = parse_json_option("--features", features)
         audio = data is not None and audio_layout(data) is not None
@@ -86,7 +90,7 @@ def fit(
             params = dict(model=model or "dense_ae", model_options=options,
                           **{"epochs": 20, "batch_size": 64, "learning_rate": 1e-3, **given})
         params.update(lr_schedule=lr_schedule, validation_fraction=validation_fraction, threshold=threshold,
-                      threshold_param=threshold_param, patience=patience, device=device,
+                      threshold_param=threshold_param, patience=patience, scaling=scaling, device=device,
                       random_state=seed, verbose=0 if quiet else 1)
         run = {"data": data, "normal": normal, "params": params, "test_fraction": test_fraction,
                "split_seed": split_seed, "image_size": parse_size(image_size), "color": color,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import info, user_errors
+from aedetect.cli.common import check_out, info, user_errors
 from aedetect.cli.evaluate import Latent, parse_sweep
 
 
@@ -23,6 +23,7 @@ def report(
     from aedetect.report.outputs import write_evaluation
 
     with user_errors():
+        check_out(out, folder=True)
         result = evaluate_folder(model_dir, data, normal, sweep=parse_sweep(sweep))
         write_evaluation(result, out, latent=latent.value)
     size = (out / "report.html").stat().st_size

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from aedetect.cli.common import STRICT_HELP, info, user_errors
+from aedetect.cli.common import STRICT_HELP, check_out, info, user_errors
 from aedetect.files import write_csv
 
 HEADER = ["part", "index", "file", "class", "score", "flagged"]
@@ -74,9 +74,11 @@ def score(
 
     if is_audio_model(model_dir):
         with user_errors():
+            check_out(out, folder=False)
             _score_audio(model_dir, data, out, frames=frames, strict=strict)
         return
     with user_errors():
+        check_out(out, folder=False)
         if part not in ("all", "train", "test"):
             raise InputError(f"--part must be all, train or test; got {part!r}")
         device = start_distributed("auto") if distributed else "auto"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aedetect.errors import InputError
+from aedetect.errors import InputError, InputTypeError
 
 
 def as_samples(X, *, name: str = "X"):
@@ -23,13 +23,22 @@ def as_samples(X, *, name: str = "X"):
     ``shape``, ``dtype`` and ``__getitem__`` are returned as they are so that they
     can be read lazily.
     """
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise InputError(f"{name} is a sparse matrix; sparse input is not supported: pass a dense array "
+                         f"({name}.toarray()) if it fits in memory")
     if not (hasattr(X, "shape") and hasattr(X, "dtype") and hasattr(X, "__getitem__")):
         X = np.asarray(X)
+    if np.dtype(X.dtype) == object:
+        try:  # numbers stored as Python objects, as pandas often hands them over
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise InputTypeError(f"{name} must hold numbers; converting its objects to float failed: {err}"
+                                 ) from err
     shape = tuple(X.shape)
     if len(shape) not in (2, 3, 4):
         hint = ""
         if len(shape) == 1:
-            hint = " (a single vector? pass a batch, e.g. X[None] or X.reshape(1, -1))"
+            hint = " (a single vector? Reshape your data: X[None] or X.reshape(1, -1) for one sample)"
         elif len(shape) == 0:
             hint = " (a scalar?)"
         elif len(shape) > 4:
@@ -41,8 +50,12 @@ def as_samples(X, *, name: str = "X"):
     if shape[0] == 0:
         raise InputError(f"{name} is empty (shape {shape}): pass at least one sample")
     if any(s == 0 for s in shape[1:]):
-        raise InputError(f"{name} has a zero-sized sample axis (shape {shape})")
+        raise InputError(f"{name} has 0 feature(s) (shape={shape}) while a minimum of 1 is required: "
+                         "each sample needs at least one value")
     dtype = np.dtype(X.dtype)
+    if dtype.kind == "c":
+        raise InputError(f"Complex data not supported ({name} has dtype {dtype}): pass real features, "
+                         "e.g. the magnitude, or the real and imaginary parts side by side")
     if dtype.kind not in "uif" and dtype != np.bool_:
         raise InputError(f"{name} must hold numbers; got dtype {dtype}")
     return X

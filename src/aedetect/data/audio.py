@@ -23,19 +23,12 @@ bank), then ``10 * log10(mel + eps)`` in dB. Then either
 Log-mel spectrograms are cached on disk (:func:`feature_cache_dir`), keyed by
 the file's SHA-256 and the reading and STFT parameters.
 
-Folders users did not curate (:func:`load_clips`): files that cannot be read
+Folders users did not curate (:func:`aedetect.data.audio_layouts.load_clips`): files that cannot be read
 (empty, truncated, not audio, too short for one sample) are skipped with one
 warning that counts them, or refused with ``strict=True`` (``--strict``).
 Silent clips (:data:`SILENT_DB`) are skipped from training the same way (they
 teach nothing about the machine); when scoring they are kept and scored (a
 machine that went quiet is news).
-
-Layouts (:func:`find_clips`):
-
-- DCASE 2020 Task 2: ``<machine>/train/normal_id_XX_*.wav`` and
-  ``<machine>/test/{normal,anomaly}_id_XX_*.wav``;
-- MIMII: ``<machine>/id_XX/{normal,abnormal}/*.wav`` (or one ``id_XX`` folder);
-- plain: ``normal/`` and ``anomaly/`` (or ``abnormal/``) folders of WAV files.
 """
 
 from __future__ import annotations
@@ -44,7 +37,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -262,138 +254,3 @@ def to_samples(spec: np.ndarray, features: AudioFeatures) -> tuple[np.ndarray, n
 def sample_frames(features: AudioFeatures) -> int:
     """How many spectrogram frames one sample covers."""
     return features.context if features.mode == "frames" else features.patch_frames
-
-
-# ----------------------------------------------------------------- layouts
-@dataclass
-class Clip:
-    """One audio file of a machine data set. ``label``: 0 normal, 1 anomaly, None unknown;
-    ``part``: "train" (normal clips to train on) or "test"."""
-
-    path: Path
-    label: int | None
-    part: str
-    machine: str
-    machine_id: str
-
-
-_DCASE_NAME = re.compile(r"^(normal|anomaly)_id_(\w+?)_\d+$")
-
-
-def is_audio(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES and not path.name.startswith(".")
-
-
-def list_audio(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if is_audio(p)) if folder.is_dir() else []
-
-
-def _dcase_clip(path: Path, part: str, machine: str) -> Clip:
-    m = _DCASE_NAME.match(path.stem)
-    if m is None:
-        raise InputError(f"{path}: not a DCASE 2020 name (normal_id_XX_NNNNNNNN.wav or anomaly_id_XX_...): "
-                         "rename it or use the plain layout (normal/ and anomaly/ folders)")
-    return Clip(path, int(m.group(1) == "anomaly"), part, machine, m.group(2))
-
-
-def _mimii_id(folder: Path, machine: str) -> list[Clip]:
-    ident = folder.name[3:] if folder.name.startswith("id_") else ""
-    clips = [Clip(p, 0, "train", machine, ident) for p in list_audio(folder / "normal")]
-    anomalous = "abnormal" if (folder / "abnormal").is_dir() else "anomaly"
-    return clips + [Clip(p, 1, "test", machine, ident) for p in list_audio(folder / anomalous)]
-
-
-def audio_layout(path: str | Path) -> str | None:
-    """"dcase", "mimii", "plain", "files" (a WAV file or a folder of WAV files) or None (not audio)."""
-    path = Path(path)
-    if is_audio(path):
-        return "files"
-    if not path.is_dir():
-        return None
-    if (path / "train").is_dir() or (path / "test").is_dir():
-        if list_audio(path / "train") or list_audio(path / "test"):
-            return "dcase"
-        return None
-    if (path / "normal").is_dir() and ((path / "abnormal").is_dir() or (path / "anomaly").is_dir()):
-        return "mimii" if path.name.startswith("id_") else "plain"
-    if any((d / "normal").is_dir() for d in path.iterdir() if d.is_dir() and d.name.startswith("id_")):
-        return "mimii"
-    return "files" if list_audio(path) else None
-
-
-def find_clips(path: str | Path) -> tuple[str, list[Clip]]:
-    """The layout of ``path`` and its clips, sorted by path.
-
-    DCASE: ``train/`` clips are the normal training clips, ``test/`` clips are
-    labelled by their names. MIMII and plain: every normal clip is a training
-    candidate (``part="train"``; fitting holds a seeded share out for testing),
-    anomalous clips are test clips. "files": unlabelled clips (``label=None``), all
-    ``part="train"``: a folder of recordings of a healthy machine.
-    """
-    path = Path(path)
-    layout = audio_layout(path)
-    if layout is None:
-        raise InputError(f"{path}: no audio found; expected WAV files in a DCASE layout "
-                         "(train/normal_id_00_*.wav, test/...), a MIMII layout (id_00/normal, "
-                         "id_00/abnormal), normal/ + anomaly/ folders, or a folder of WAV files")
-    machine = path.name if layout != "mimii" or not path.name.startswith("id_") else path.parent.name
-    if layout == "dcase":
-        clips = [_dcase_clip(p, part, machine) for part in ("train", "test") for p in list_audio(path / part)]
-        bad = [c.path for c in clips if c.part == "train" and c.label == 1]
-        if bad:
-            raise InputError(f"{bad[0]}: an anomalous clip in train/; training uses normal clips only: "
-                             "move it to test/")
-    elif layout == "mimii":
-        ids = [path] if path.name.startswith("id_") else sorted(
-            d for d in path.iterdir() if d.is_dir() and d.name.startswith("id_"))
-        clips = [c for d in ids for c in _mimii_id(d, machine)]
-    elif layout == "plain":
-        clips = _mimii_id(path, machine)
-    else:
-        files = [path] if path.is_file() else list_audio(path)
-        clips = [Clip(p, None, "train", machine, "") for p in files]
-    return layout, sorted(clips, key=lambda c: str(c.path))
-
-
-def load_clips(clips: list[Clip], features: AudioFeatures, *, strict: bool = False,
-               training: bool = False) -> tuple[list[Clip], list[np.ndarray]]:
-    """The usable clips and their log-mel spectrograms (see the module docstring for what
-    is skipped, with one warning, or refused with ``strict``)."""
-    import warnings
-
-    kept, specs, bad = [], [], []
-    for clip in clips:
-        try:
-            spec = file_log_mel(clip.path, features)
-            to_samples(spec[:, : sample_frames(features)], features)  # long enough for one sample?
-        except InputError as err:
-            bad.append(f"{clip.path}: {str(err).removeprefix(str(clip.path) + ': ')}")
-            continue
-        if training and float(spec.max()) < SILENT_DB:
-            bad.append(f"{clip.path}: silent (no mel band reaches {SILENT_DB:g} dB): nothing to learn from")
-            continue
-        kept.append(clip)
-        specs.append(spec)
-    if bad and strict:
-        raise InputError(f"{bad[0]}; remove or fix it ({len(bad)} such file(s); without --strict "
-                         "they are skipped)")
-    if bad:
-        warnings.warn(f"skipped {len(bad)} of {len(clips)} audio files that cannot be used (first: "
-                      f"{bad[0]}); pass strict=True (--strict) to stop instead", stacklevel=2)
-    return kept, specs
-
-
-def hold_out_normals(clips: list[Clip], test_fraction: float, seed: int) -> list[Clip]:
-    """The normal training clips held out for testing: none when the data has normal test clips
-    of its own (DCASE's test/), else a seeded ``test_fraction`` of them (at least one)."""
-    if any(c.part == "test" and c.label == 0 for c in clips):
-        return []
-    normal = [c for c in clips if c.part == "train"]
-    if not 0 < test_fraction < 1:
-        raise InputError(f"test_fraction must be between 0 and 1 (exclusive); got {test_fraction}")
-    if len(normal) < 3:
-        raise InputError(f"only {len(normal)} normal clip(s): holding some out for testing and some for "
-                         "validation needs at least 3")
-    n = max(1, int(round(len(normal) * test_fraction)))
-    pick = np.random.default_rng(seed).permutation(len(normal))[:n]
-    return [normal[i] for i in sorted(pick)]

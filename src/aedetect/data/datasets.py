@@ -133,11 +133,41 @@ def _open(path, image_size, color, strict: bool) -> Dataset:
             raise InputError(f"{path}: none of its image files can be read")
         return Dataset(name=path.name, layout="image-folder",
                        X_train=ImageFolder(images, size=image_size, color=color), files_train=images)
-    raise InputError(
-        f"{path}: no data recognised: expected MNIST IDX files, image files, one subfolder of "
-        "images per class, or train/ and test/ class folders (the folder is empty or holds "
-        "none of these)"
-    )
+    raise InputError(f"{path}: no data recognised; {_closest_layout(path)}")
+
+
+IMAGE_LAYOUTS = ("the image and array layouts read are: one subfolder of images per class "
+                 "(CLASS/*.png), train/ and test/ with class subfolders (MVTec style: train/good, "
+                 "test/good, test/DEFECT), a folder of images (all normal), MNIST's IDX files, "
+                 "CIFAR-10's cifar-10-batches-py, a .npy or .npz file")
+
+
+def _closest_layout(path: Path) -> str:
+    """What the folder holds, the layouts read for that kind of file, and the nearest one."""
+    from aedetect.data.audio_layouts import AUDIO_LAYOUTS, is_audio
+    from aedetect.data.images import is_image
+
+    found = {"image": [], "audio": []}
+    for depth, pattern in enumerate(("*", "*/*", "*/*/*", "*/*/*/*")):
+        for f in path.glob(pattern):
+            kind = "image" if is_image(f) else "audio" if is_audio(f) else None
+            if kind and len(found[kind]) < 5:
+                found[kind].append((depth, f))
+    if found["audio"] and not found["image"]:
+        return f"it holds audio files (e.g. {found['audio'][0][1]}); {AUDIO_LAYOUTS}"
+    if not found["image"]:
+        return f"it holds no image, audio or array files that are read; {IMAGE_LAYOUTS}"
+    depth, example = found["image"][0]
+    if (path / "train").is_dir() != (path / "test").is_dir():
+        have, lack = ("train", "test") if (path / "train").is_dir() else ("test", "train")
+        hint = f"closest: train/ and test/ class folders, but {path / lack} is missing"
+    elif (path / "train").is_dir():
+        hint = "closest: train/ and test/ class folders, but train/ has no subfolder of images"
+    else:
+        hint = (f"closest: one subfolder of images per class, deeper down: pass {example.parent.parent}"
+                if depth >= 2 else "")
+    return f"it holds images (e.g. {example}) but not in a layout read; {IMAGE_LAYOUTS}" + (
+        f"; {hint}" if hint else "")
 
 
 def _sklearn_digits() -> Dataset:
@@ -180,7 +210,7 @@ def _idx_folder(path: Path) -> Dataset:
 
 def _train_test_folders(path: Path, image_size, color, strict: bool) -> Dataset:
     files, labels, names = scan_class_folders(path / "train", strict=strict)
-    test_files, test_labels, _ = scan_class_folders(path / "test", class_names=names, strict=strict)
+    test_files, test_labels, names = scan_class_folders(path / "test", class_names=names, strict=strict)
     if not test_files:
         raise InputError(f"{path / 'test'}: no images in its class folders")
     train = ImageFolder(files, size=image_size, color=color)

@@ -89,16 +89,14 @@ def scan_class_folders(folder: Path, class_names: Sequence[str] | None = None, s
     """Files and integer labels of a folder with one subfolder per class.
 
     ``class_names`` fixes the label order (e.g. a test folder must use the
-    train folder's order); by default the sorted subfolder names. Unusable
-    files are skipped (or refused with ``strict``, see :func:`check_images`).
-    Returns (files, labels, class_names).
+    train folder's order; its classes that training lacks, such as the defect
+    folders of an MVTec-style ``test/``, are added after them, sorted); by
+    default the sorted subfolder names. Unusable files are skipped (or refused
+    with ``strict``, see :func:`check_images`). Returns (files, labels, class_names).
     """
     found = {p.name: p for p in class_folders(folder)}
-    if class_names is None:
-        class_names = list(found)
-    unknown = sorted(set(found) - set(class_names))
-    if unknown:
-        raise InputError(f"{folder}: class folder(s) {unknown[:5]} not among the training classes")
+    class_names = list(found) if class_names is None else [
+        *class_names, *sorted(set(found) - set(class_names))]
     files: list[Path] = []
     labels: list[int] = []
     for label, name in enumerate(class_names):

@@ -12,6 +12,7 @@ from the user's options. All families share the encoder/decoder stacks of
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 from aedetect.errors import InputError
 from aedetect.models import aae, ae, dae, vae  # noqa: F401  (each registers its families)
@@ -36,7 +37,17 @@ def model_config(name: str, options: dict | None = None):
 
 def build_model(name: str, input_shape: tuple[int, ...], options: dict | None = None) -> Autoencoder:
     """Instantiate registered model ``name`` for samples of ``input_shape`` (network options only:
-    ``score_parts`` belongs to :class:`aedetect.scoring.ScoreHead`)."""
+    ``score_parts`` belongs to :class:`aedetect.scoring.ScoreHead`). For vectors of D features the
+    default latent size is at most D // 2; a latent of D or more set by the user gets a warning."""
     config = model_config(name, options)
+    features = input_shape[0] if len(input_shape) == 1 else None
+    if features is not None and config.latent is not None and config.latent >= features:
+        if "latent" in (options or {}):
+            warnings.warn(f"latent {config.latent} >= the {features} input features: an over-complete "
+                          "autoencoder can learn to copy its input and reconstruct anomalies too; set "
+                          f"model_options latent below {features}, e.g. {max(1, features // 2)}",
+                          UserWarning, stacklevel=3)
+        else:  # the default code size, made smaller than the input
+            config = dataclasses.replace(config, latent=max(1, features // 2))
     return MODELS[name](tuple(input_shape), config)
 

@@ -45,8 +45,9 @@ def reading(metrics: dict, method: str, param: float | None, per_class: list[tup
                      "A large gap means the test normals differ from the training normals.")
     if len(per_class) >= 2:
         ranked = sorted(per_class, key=lambda kv: kv[1])
-        hard = ", ".join(f"{name} ({v:.3f})" for name, v in ranked[:3])
-        easy = ", ".join(f"{name} ({v:.3f})" for name, v in ranked[::-1][:3])
+        k = min(3, len(ranked) // 2)  # no class named as both hardest and easiest
+        hard = ", ".join(f"{name} ({v:.3f})" for name, v in ranked[:k])
+        easy = ", ".join(f"{name} ({v:.3f})" for name, v in ranked[::-1][:min(3, len(ranked) - k)])
         lines.append(f"Anomalous classes hardest to tell from the normal class (AUROC): {hard}; "
                      f"easiest: {easy}.")
     return lines
@@ -169,8 +170,10 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
               ["batch size", detector.batch_size], ["learning rate", detector.learning_rate],
               ["validation fraction", detector.validation_fraction],
               ["threshold", f"{detector.threshold_:.6g} ({rule})"],
-              ["input", f"{detector.input_shape_} {detector.input_dtype_}, "
-                        f"scaled from {detector.input_range_}"],
+              ["input", f"{detector.input_shape_} {detector.input_dtype_}, " + (
+                  "scaled per column (each column's minimum and maximum on the training data)"
+                  if getattr(detector, "scaling_", "global") == "column" else
+                  f"scaled from {tuple(detector.input_range_)}")],
               ["seed", detector.seed_], ["training time", f"{h.get('seconds', 0):.1f} s"]]
     sections.append({"title": "Model and training", "tables": [table(["setting", "value"], config)],
                      "figures": [figure(plots.plot_loss(h), "Loss per epoch on training and held-out "
