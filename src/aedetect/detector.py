@@ -55,7 +55,9 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
     patience : stop after this many epochs without a lower validation loss (None: run all epochs).
     scaling : how inputs are mapped to [0, 1] (:mod:`aedetect.inputs`): "auto" (default: one
         minimum and maximum per column for (N, D) float vectors, one for all values of images and
-        of uint8 / uint16 / bool data), "global" (one for all values) or "column".
+        of uint8 / uint16 / bool data), "global" (one for all values), "column", or "none" (already
+        scaled, e.g. by :class:`aedetect.table_detector.TableDetector`; pair it with model option
+        ``output="linear"`` when values leave [0, 1]).
     device : "auto" (CUDA when present), "cpu" or "cuda".
     random_state : int seed for the split, the initial weights and the batch order
         (None: a fresh seed, recorded in ``seed_``). Results are repeatable on CPU.

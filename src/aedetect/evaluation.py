@@ -73,6 +73,14 @@ def evaluate_folder(model_dir: str | Path, data: str, normal: str | None = None,
     from aedetect.loading import load
 
     detector = load(model_dir)
+    if hasattr(detector, "encoder_"):  # a table: the rows held out at fit
+        from aedetect.table_evaluation import test_part
+
+        meta = detector.metadata_.get("data", {})
+        X_test, y_test, names = test_part(data, meta)
+        summary = {"path": str(data), "kind": "table", "rows": len(X_test),
+                   "label_column": meta["label_column"], "normal": meta["normal"]}
+        return evaluate(detector, X_test, y_test, part="held-out", names=names, data=summary, sweep=sweep)
     if hasattr(detector, "detector_"):  # machine sounds
         from aedetect.audio_evaluation import evaluate_audio
 

@@ -121,3 +121,46 @@ def fit_audio(data: str, params: dict, out: Path, *, features: dict, aggregate: 
     return detector
 
 
+
+
+def fit_table(data: str | Path, params: dict, *, label_column: str | None, normal: str | None,
+              feature_columns: list[str] | None, drop_columns: list[str] | None, scaling: str,
+              impute: str | None, test_fraction: float, split_seed: int, out: Path,
+              checkpoint_every: int = 0, resume: bool = False):
+    """Fit a TableDetector on the normal rows of the table at ``data`` and save it. With a label
+    column, a seeded stratified ``test_fraction`` of the rows is held out (recorded for
+    ``aedetect evaluate``) and the detector trains on the normal rows of the rest."""
+    from aedetect.data.splits import table_split
+    from aedetect.data.tables import anomaly_labels, read_table, select_columns
+    from aedetect.detector import AutoencoderDetector
+    from aedetect.table_detector import TableDetector
+
+    frame = read_table(data)
+    features, labels = select_columns(frame, label_column=label_column, feature_columns=feature_columns,
+                                      drop_columns=drop_columns)
+    meta = {"path": str(Path(data).resolve()), "kind": "table", "n_rows": len(frame),
+            "label_column": label_column, "feature_columns": [str(c) for c in features.columns], "normal": []}
+    X = features
+    if labels is not None:
+        if not normal:
+            values = sorted(set(labels.astype(str).str.strip()))
+            raise InputError(f"name the normal value(s) of --label-column {label_column} with --normal, e.g. "
+                             f"--normal {values[0]} (its values: {', '.join(values[:10])})")
+        meta["normal"] = [v.strip() for v in str(normal).split(",") if v.strip()]
+        y = anomaly_labels(labels, meta["normal"])
+        train, _ = table_split(y, test_fraction, split_seed)
+        X = features.iloc[train[y[train] == 0]]
+        meta.update(test_fraction=test_fraction, split_seed=split_seed)
+    elif normal:
+        raise InputError("--normal needs --label-column: the column that holds the labels")
+    info(f"fitting a table model on {len(X)} normal rows of {Path(data).name} ({features.shape[1]} columns)")
+    ck = checkpoint_dir(out) if checkpoint_every or resume else None
+    detector = TableDetector(detector=AutoencoderDetector(**params), scaling=scaling, impute=impute)
+    detector.fit(X, checkpoint_dir=ck, checkpoint_every=checkpoint_every, resume=resume)
+    detector.save(out, metadata={"data": meta})
+    if ck is not None and ck.exists():
+        shutil.rmtree(ck)
+    enc = detector.encoder_
+    info(f"{len(enc.columns_)} columns -> {len(enc.names_)} inputs ({len(enc.categories_)} one-hot encoded, "
+         f"{len(enc.constant_)} constant); threshold {detector.threshold_:.5g}; saved to {out}")
+    return detector, meta

@@ -80,9 +80,9 @@ def read_tensors(path: str | Path) -> dict:
 
 
 def folder_kind(path: str | Path) -> str:
-    """"audio" or "array" (images, vectors): what the model folder at ``path`` holds."""
-    config = read_config(path)
-    return "audio" if isinstance(config.get("metadata", {}).get("audio"), dict) else "array"
+    """"audio", "table" or "array" (images, vectors): what the model folder at ``path`` holds."""
+    metadata = read_config(path).get("metadata", {})
+    return next((kind for kind in ("audio", "table") if isinstance(metadata.get(kind), dict)), "array")
 
 
 def is_audio_model(path: str | Path) -> bool:

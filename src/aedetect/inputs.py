@@ -27,7 +27,7 @@ def resolve_device(device: str) -> str:
     return device
 
 
-SCALINGS = ("auto", "global", "column")
+SCALINGS = ("auto", "global", "column", "none")
 
 
 def resolve_scaling(scaling: str, X) -> str:
@@ -43,7 +43,10 @@ def resolve_scaling(scaling: str, X) -> str:
 def input_range(X: np.ndarray, scaling: str = "global") -> tuple:
     """(low, high) that map the training data X to [0, 1]: two floats ("global": the dtype's full
     range, else X's minimum and maximum) or, with "column", two (D,) arrays, one min and max per
-    column. A constant column gets a span of 1, so it adds nothing instead of dividing by 0."""
+    column; "none" leaves the values as they are (0, 1). A constant column gets a span of 1, so it
+    adds nothing instead of dividing by 0."""
+    if scaling == "none":  # the caller scaled the data (e.g. a table encoder)
+        return 0.0, 1.0
     if scaling == "column":
         lo, hi = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
         return lo, np.where(hi > lo, hi, lo + 1.0)

@@ -12,6 +12,10 @@ from aedetect.cli.common import STRICT_HELP, check_out, parse_json_option, parse
 from aedetect.errors import InputError
 
 
+def _names(text: str | None) -> list[str] | None:
+    return [n.strip() for n in text.split(",") if n.strip()] if text else None
+
+
 def fit(
     data: str = typer.Argument(None, help="Data folder or file (MNIST IDX folder, class folders of "
                                "images, train/ + test/ folders, .npy, .npz with X and optionally y, "
@@ -27,7 +31,7 @@ def fit(
                                "homework-conv; audio: dcase-baseline (the default for audio), "
                                "homework-spectrogram-conv (see aedetect.presets)."),
     model_options: str = typer.Option(None, help='Model options as JSON, e.g. \'{"latent": 32}\'.'),
-    epochs: int = typer.Option(None, min=1, help="Default: the preset's, else 20."),
+    epochs: int = typer.Option(None, min=1, help="Default: the preset's, else 20 (tables: 50)."),
     batch_size: int = typer.Option(None, min=1, help="Default: the preset's, else 64."),
     learning_rate: float = typer.Option(None, min=0.0, help="Default: the preset's, else 1e-3."),
     lr_schedule: str = typer.Option("constant", help="constant, or cosine: the learning rate "
@@ -39,8 +43,16 @@ def fit(
     threshold_param: float = typer.Option(None, help="The method's parameter (default: 95 for "
                                           "percentile, 2 for mean_std, ...)."),
     patience: int = typer.Option(None, min=1, help="Early stopping patience in epochs."),
-    scaling: str = typer.Option("auto", help="Input scaling to [0, 1]: auto (per column for (N, D) "
-                                "float vectors, one range for images), global (one range) or column."),
+    scaling: str = typer.Option("auto", help="Input scaling: auto (per column for (N, D) float "
+                                "vectors, one range for images; robust for tables), global (one range), "
+                                "column; tables: robust (median / IQR), standard or minmax."),
+    label_column: str = typer.Option(None, help="Tables: the column holding the labels (--normal names "
+                                     "its normal values); without it every row is normal."),
+    feature_columns: str = typer.Option(None, help="Tables: the columns to use, comma-separated "
+                                        "(default: all but the label column)."),
+    drop_columns: str = typer.Option(None, help="Tables: columns to leave out, comma-separated."),
+    impute: str = typer.Option(None, help="Tables: 'median' fills missing values with the training "
+                               "medians (default: missing values are refused)."),
     test_fraction: float = typer.Option(0.2, help="Held out for testing when the data has no "
                                         "official test split."),
     image_size: str = typer.Option(None, help="Resize images to N or HxW (default: the first "
@@ -68,10 +80,11 @@ def fit(
     """Train a detector on normal data and save it to a model folder."""
     from aedetect.data.audio_layouts import audio_layout
     from aedetect.data.datasets import open_dataset
+    from aedetect.data.tables import is_table
     from aedetect.detector import AutoencoderDetector
     from aedetect.distributed import is_main_process, start_distributed, stop_distributed
     from aedetect.files import write_json
-    from aedetect.fitting import checkpoint_dir, fit_audio, fit_on_dataset
+    from aedetect.fitting import checkpoint_dir, fit_audio, fit_on_dataset, fit_table
     from aedetect.presets import preset_features, preset_params
     from aedetect.training import TrainingInterrupted
 
@@ -80,6 +93,7 @@ def fit(
         options = parse_json_option("--model-options", model_options)
         audio_options = parse_json_option("--features", features)
         audio = data is not None and audio_layout(data) is not None
+        table = data is not None and is_table(data)
         if audio and preset is None and model is None:
             preset = "dcase-baseline"
         given = {k: v for k, v in dict(epochs=epochs, batch_size=batch_size,
@@ -88,13 +102,20 @@ def fit(
             params = preset_params(preset, model, model_options=options, **given)
         else:
             params = dict(model=model or "dense_ae", model_options=options,
-                          **{"epochs": 20, "batch_size": 64, "learning_rate": 1e-3, **given})
+                          **{"epochs": 50 if table else 20, "batch_size": 64, "learning_rate": 1e-3,
+                             **given})
+        table_scaling = "robust" if scaling == "auto" else scaling
+        if table:
+            scaling = "none"  # the table encoder scales each column
         params.update(lr_schedule=lr_schedule, validation_fraction=validation_fraction, threshold=threshold,
                       threshold_param=threshold_param, patience=patience, scaling=scaling, device=device,
                       random_state=seed, verbose=0 if quiet else 1)
         run = {"data": data, "normal": normal, "params": params, "test_fraction": test_fraction,
                "split_seed": split_seed, "image_size": parse_size(image_size), "color": color,
                "strict": strict}
+        if table:
+            run.update(table=True, label_column=label_column, feature_columns=_names(feature_columns),
+                       drop_columns=_names(drop_columns), table_scaling=table_scaling, impute=impute)
         if audio:
             run.update(audio=True, aggregate=aggregate, top_k=top_k,
                        features={**((preset and preset_features(preset)) or {}), **(audio_options or {})})
@@ -109,13 +130,19 @@ def fit(
         AutoencoderDetector(**run["params"]).check_params()  # before reading any data
         if distributed:
             run["params"]["device"] = start_distributed(run["params"]["device"])
-        if not run.get("audio"):
+        if not run.get("audio") and not run.get("table"):
             dataset = open_dataset(run["data"], image_size=run["image_size"], color=run["color"],
                                    strict=run["strict"])
         if checkpoint_every and not resume and is_main_process():
             write_json(ck / "fit.json", run)
         try:
-            if run.get("audio"):
+            if run.get("table"):
+                fit_table(run["data"], run["params"], label_column=run["label_column"], normal=run["normal"],
+                          feature_columns=run["feature_columns"], drop_columns=run["drop_columns"],
+                          scaling=run["table_scaling"], impute=run["impute"],
+                          test_fraction=run["test_fraction"], split_seed=run["split_seed"], out=out,
+                          checkpoint_every=checkpoint_every, resume=resume)
+            elif run.get("audio"):
                 fit_audio(run["data"], run["params"], out, features=run["features"],
                           aggregate=run["aggregate"], top_k=run["top_k"], test_fraction=run["test_fraction"],
                           split_seed=run["split_seed"], strict=run["strict"],

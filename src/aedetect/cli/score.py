@@ -52,6 +52,27 @@ def _score_audio(model_dir: Path, data: str, out: Path, *, frames: bool, strict:
          f"wrote {out}")
 
 
+def _score_table(model_dir: Path, data: str, out: Path) -> None:
+    """Every row of the table ``data``, streamed in chunks: score, flag, top contributing columns."""
+    from aedetect.table_detector import TableDetector
+    from aedetect.table_evaluation import score_header, score_rows
+
+    detector = TableDetector.load(model_dir)
+    count = {"rows": 0, "flagged": 0}
+
+    def rows():
+        for row in score_rows(detector, data):
+            count["rows"] += 1
+            count["flagged"] += row[2]
+            yield row
+
+    write_csv(out, score_header(), rows())
+    if detector.encoder_.ignored_:
+        info(f"columns not used by the model, ignored: {detector.encoder_.ignored_[:10]}")
+    info(f"scored {count['rows']} rows; {count['flagged']} above the threshold {detector.threshold_:.5g}; "
+         f"wrote {out} (with each row's top 3 columns and their shares of its score)")
+
+
 def score(
     model_dir: Path = typer.Argument(..., help="Model folder written by `aedetect fit`."),
     data: str = typer.Argument(..., help="Data to score (as for `aedetect fit`)."),
@@ -70,12 +91,19 @@ def score(
     from aedetect.detector import AutoencoderDetector
     from aedetect.distributed import rank_and_world, start_distributed, stop_distributed
     from aedetect.errors import InputError
-    from aedetect.folders import is_audio_model
+    from aedetect.folders import folder_kind
 
-    if is_audio_model(model_dir):
+    try:
+        kind = folder_kind(model_dir)
+    except InputError:  # not a model folder: the array path below says so, in one line
+        kind = "array"
+    if kind in ("audio", "table"):
         with user_errors():
             check_out(out, folder=False)
-            _score_audio(model_dir, data, out, frames=frames, strict=strict)
+            if kind == "audio":
+                _score_audio(model_dir, data, out, frames=frames, strict=strict)
+            else:
+                _score_table(model_dir, data, out)
         return
     with user_errors():
         check_out(out, folder=False)

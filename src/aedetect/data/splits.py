@@ -98,3 +98,15 @@ def one_class_split(labels: np.ndarray, normal: list[int], *, test_labels: np.nd
         raise InputError("the held-out split left no normal samples to train on")
     return OneClassSplit(train=train, test=test, y_test=(~is_normal[test]).astype(np.int64),
                          official_test=False)
+
+
+def table_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train rows, test rows): a seeded split of ``test_fraction``, stratified by ``y``."""
+    from sklearn.model_selection import train_test_split
+
+    if not 0 < test_fraction < 1:
+        raise InputError(f"test_fraction must be between 0 and 1 (exclusive); got {test_fraction}")
+    rows = np.arange(len(y))
+    stratify = y if np.bincount(y).min() >= 2 else None
+    train, test = train_test_split(rows, test_size=test_fraction, random_state=seed, stratify=stratify)
+    return np.sort(train), np.sort(test)

@@ -38,6 +38,7 @@ class ArchConfig:
     negative_slope: float = 0.01  # of leaky_relu
     norm: str | None = None  # "batch": batch normalisation before every hidden activation
     loss: str = "mse"  # training reconstruction loss: "mse" or "bce" (scores are always MSE)
+    output: str = "sigmoid"  # last activation: "sigmoid" (inputs in [0, 1]) or "linear" (unbounded)
     # the self-supervised transform task, see aedetect.models.transforms
     augment: str | None = None  # "hflip": training images mirrored at random (natural images)
     transforms: str | None = None  # None, "rotate", "rotate_flip" or "geom": self-supervised transform head
@@ -87,10 +88,16 @@ def resolve_arch(config: ArchConfig, input_shape: tuple[int, ...]) -> str:
             "features: reshape them to images (e.g. X.reshape(-1, 28, 28)) or use a dense network"
         )
     for name, allowed in (("activation", ("relu", "leaky_relu")), ("norm", (None, "batch")),
-                          ("loss", ("mse", "bce"))):
+                          ("loss", ("mse", "bce")), ("output", ("sigmoid", "linear"))):
         if getattr(config, name) not in allowed:
             raise InputError(f"{name} must be one of {allowed}; got {getattr(config, name)!r}")
+    if config.loss == "bce" and config.output == "linear":
+        raise InputError("loss='bce' needs outputs in (0, 1): use output='sigmoid' or loss='mse'")
     return arch
+
+
+def _output(config: ArchConfig) -> nn.Module:
+    return nn.Sigmoid() if config.output == "sigmoid" else nn.Identity()
 
 
 def _act(config: ArchConfig) -> nn.Module:
@@ -159,13 +166,13 @@ def build_encoder(input_shape: tuple[int, ...], config: ArchConfig) -> tuple[nn.
 
 
 def build_decoder(input_shape: tuple[int, ...], config: ArchConfig, code_size: int) -> nn.Module:
-    """The decoder, (B, code_size) -> (B, *input_shape), values in (0, 1)."""
+    """The decoder, (B, code_size) -> (B, *input_shape), values in (0, 1) (``output="linear"``: any)."""
     arch = resolve_arch(config, input_shape)
     _, back = _widths(config, arch)
     if arch == "dense":
         sizes = [code_size, *back]
         return nn.Sequential(*_linear_stack(sizes, config), nn.Linear(sizes[-1], math.prod(input_shape)),
-                             nn.Sigmoid(), nn.Unflatten(1, tuple(input_shape)))
+                             _output(config), nn.Unflatten(1, tuple(input_shape)))
     channels, strides, sizes = _conv_plan(config, input_shape)
     bottom = (channels[-1], *sizes[-1])
     dims = [code_size, *back, math.prod(bottom)]
@@ -178,13 +185,13 @@ def build_decoder(input_shape: tuple[int, ...], config: ArchConfig, code_size: i
             layers += [*_conv_block(nn.Conv2d(prev, b, 3, padding=1), b, config),
                        nn.Upsample(size=sizes[-i - 2])]
             prev = b
-        return nn.Sequential(*layers, nn.Conv2d(prev, input_shape[0], 3, padding=1), nn.Sigmoid())
+        return nn.Sequential(*layers, nn.Conv2d(prev, input_shape[0], 3, padding=1), _output(config))
     outs = [*channels[::-1][1:], input_shape[0]]
     for i, (a, b, s) in enumerate(zip(channels[::-1], outs, strides[::-1])):
         (th, tw), (ih, iw) = sizes[-i - 2], sizes[-i - 1]
         # output_padding makes each transposed conv land exactly on the encoder's size
         pad = (th - (ih - 1) * s - 1, tw - (iw - 1) * s - 1)
         deconv = nn.ConvTranspose2d(a, b, 3, stride=s, padding=1, output_padding=pad)
-        layers += [deconv, nn.Sigmoid()] if i == len(channels) - 1 else _conv_block(deconv, b, config)
+        layers += [deconv, _output(config)] if i == len(channels) - 1 else _conv_block(deconv, b, config)
     # -> (B, C, H, W)
     return nn.Sequential(*layers)

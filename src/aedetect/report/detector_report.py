@@ -81,7 +81,9 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
     y_test = np.asarray(y_test)
     labels = list(labels) if labels is not None else ["anomaly" if y else "normal" for y in y_test]
     rng = np.random.default_rng(seed)
-    is_image = len(detector.input_shape_) >= 2
+    is_table = hasattr(detector, "encoder_")
+    net = detector.detector_ if is_table else detector  # the autoencoder: a table model wraps one
+    is_image = not is_table and len(detector.input_shape_) >= 2
     warnings = []
     if detector.history_.get("collapsed"):
         warnings.append("This model reconstructs held-out normal samples no better than a constant "
@@ -146,6 +148,11 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
             "Inputs, their reconstructions and where the error lies (four most anomalous, two most normal)."))
         sections.append({"title": "Samples", "figures": pictures})
 
+    if is_table:
+        from aedetect.report.table_report import table_sections
+
+        sections += table_sections(detector, X_test, scores)
+
     class_figures = [figure(plots.plot_class_counts(names, [r[1] for r in class_rows], normal_names),
                             "Test samples per class.")]
     if per_class:
@@ -158,22 +165,28 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
                                       class_rows)]})
 
     sample = np.sort(rng.choice(len(y_test), size=min(1000, len(y_test)), replace=False))
-    codes = detector.encode(np.asarray(X_test[sample]))
+    codes = (net.encode(detector.encode(X_test.iloc[sample])) if is_table
+             else detector.encode(np.asarray(X_test[sample])))
     sections.append({"title": "Latent space", "figures": [figure(
         plots.plot_latent(codes, [labels[i] for i in sample], method=latent, seed=seed),
         f"Latent codes of {len(sample)} test samples, projected to 2-D.")]})
 
     h = detector.history_
     rule = describe_threshold(detector.threshold_method_, detector.threshold_param_)
-    config = [["model", detector.model], ["model options", detector.model_options or {}],
+    if is_table:
+        enc = detector.encoder_
+        described = (f"{len(enc.columns_)} columns ({len(enc.categories_)} one-hot encoded) -> "
+                     f"{len(enc.names_)} inputs, {enc.scaling} scaling per column")
+    else:
+        described = f"{detector.input_shape_} {detector.input_dtype_}, " + (
+            "scaled per column (each column's minimum and maximum on the training data)"
+            if getattr(detector, "scaling_", "global") == "column" else
+            f"scaled from {tuple(detector.input_range_)}")
+    config = [["model", net.model], ["model options", net.model_options or {}],
               ["epochs run", len(h["train_loss"])], ["kept epoch", h["best_epoch"]],
-              ["batch size", detector.batch_size], ["learning rate", detector.learning_rate],
-              ["validation fraction", detector.validation_fraction],
-              ["threshold", f"{detector.threshold_:.6g} ({rule})"],
-              ["input", f"{detector.input_shape_} {detector.input_dtype_}, " + (
-                  "scaled per column (each column's minimum and maximum on the training data)"
-                  if getattr(detector, "scaling_", "global") == "column" else
-                  f"scaled from {tuple(detector.input_range_)}")],
+              ["batch size", net.batch_size], ["learning rate", net.learning_rate],
+              ["validation fraction", net.validation_fraction],
+              ["threshold", f"{detector.threshold_:.6g} ({rule})"], ["input", described],
               ["seed", detector.seed_], ["training time", f"{h.get('seconds', 0):.1f} s"]]
     sections.append({"title": "Model and training", "tables": [table(["setting", "value"], config)],
                      "figures": [figure(plots.plot_loss(h), "Loss per epoch on training and held-out "
@@ -182,7 +195,7 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
         sections.append({"title": "Data", "tables": [table(["item", "value"],
                                                            [[k, v] for k, v in data.items()])]})
 
-    subtitle = (f"{detector.model} on {data.get('name', 'the data')}; normal: "
+    subtitle = (f"{net.model} on {data.get('name', 'the data')}; normal: "
                 f"{', '.join(sorted(normal_names)) or 'none'}; {metrics['n_normal']} normal and "
                 f"{metrics['n_anomalous']} anomalous test samples")
     return write_report(out, title="aedetect report", subtitle=subtitle,
