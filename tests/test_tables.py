@@ -97,6 +97,9 @@ def test_bad_columns_are_named():
     ids = pd.DataFrame({"id": [f"r{i}" for i in range(50)], "x": np.arange(50.0)})
     with pytest.raises(InputError, match=r"\['id'\].*--drop-columns id"):
         TableEncoder().fit(ids)
+    mixed = pd.DataFrame({"x": ["1.5", "2", "n/a", "4"], "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(InputError, match=r"'x' mixes numbers and text \(e.g. 'n/a' in row 2\)"):
+        TableEncoder().fit(mixed)
     holes = pd.DataFrame({"x": [1.0, np.nan, 3.0], "y": [1.0, 2.0, np.nan]})
     with pytest.raises(InputError, match=r"missing values in column\(s\) \['x', 'y'\] \(first rows \[1, 2\]"):
         TableEncoder().fit(holes)

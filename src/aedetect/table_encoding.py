@@ -42,6 +42,13 @@ class TableEncoder:
         self.numeric_ = [c for c in self.columns_ if pd.api.types.is_numeric_dtype(frame[c])
                          or pd.api.types.is_bool_dtype(frame[c])]
         text = [c for c in self.columns_ if c not in self.numeric_]
+        for c in text:  # numbers with a few words among them: a data error, not a category
+            values = frame[c].dropna().astype(str)
+            numbers = pd.to_numeric(values, errors="coerce")
+            if len(values) and numbers.notna().mean() >= 0.5 and numbers.isna().any():
+                row = int(np.flatnonzero(numbers.isna().to_numpy())[0])
+                raise InputError(f"column {c!r} mixes numbers and text (e.g. {values.iloc[row]!r} in row "
+                                 f"{values.index[row]}): fix those values, or drop the column")
         wide = [c for c in text if frame[c].nunique(dropna=True) > self.max_categories]
         if wide:
             raise InputError(f"text column(s) {wide[:10]} hold more than {self.max_categories} distinct "
