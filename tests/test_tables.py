@@ -184,3 +184,20 @@ def test_collapse_warning_is_not_raised_for_a_working_table_model():
         warnings.simplefilter("error", CollapseWarning)
         small_detector().fit(frame)
 
+
+
+def test_contaminated_training_learns_the_normal_rows_not_the_anomalies():
+    """20% of the training rows break the pattern; leaving out the worst-reconstructed 20% each
+    epoch keeps them from being learned, so they stand out more among the training rows."""
+    from sklearn.metrics import roc_auc_score
+
+    frame = plant(1000, faults=0.2, seed=5)
+    X, y = frame.drop(columns="status"), (frame.status == "fault").to_numpy()
+    auroc = {}
+    for share in (0.0, 0.2):
+        det = TableDetector(detector=AutoencoderDetector(epochs=40, contamination=share, verbose=0,
+                                                         random_state=0)).fit(X)
+        auroc[share] = roc_auc_score(y, det.anomaly_score(X))
+    assert auroc[0.2] > auroc[0.0] + 0.02, auroc
+    with pytest.raises(InputError, match="contamination must be a share"):
+        AutoencoderDetector(contamination=0.7).fit(np.zeros((10, 3)))

@@ -47,6 +47,23 @@ def mean_loss(model: torch.nn.Module, X, to_tensor: Callable, batch_size: int) -
     return total / len(X)
 
 
+def sample_errors(model: torch.nn.Module, X, to_tensor: Callable, batch_size: int) -> np.ndarray:
+    """Per-sample mean squared reconstruction error of X, without gradients."""
+    model.eval()
+    with torch.inference_mode():
+        return np.concatenate([model.reconstruction_error(to_tensor(X[i:i + batch_size])).float().cpu()
+                               .numpy() for i in range(0, len(X), batch_size)])
+
+
+def batch_bounds(n: int, batch_size: int, world: int) -> list[int]:
+    """Start of each batch, and n: no last batch of fewer than 2 samples per process (batch
+    normalisation cannot train on one)."""
+    bounds = list(range(0, n, batch_size)) + [n]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] < 2 * world:
+        del bounds[-2]
+    return bounds
+
+
 class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C during training; ``epoch`` is that of the last checkpoint kept (0: none)."""
 
@@ -93,7 +110,7 @@ def _schedulers(optimizers: dict, lr_schedule: str, epochs: int, done: int) -> l
 def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs: int,
           batch_size: int, learning_rate: float, patience: int | None, seed: int,
           lr_schedule: str = "constant", verbose: int = 1, checkpoint: Callable[[dict], None] | None = None,
-          checkpoint_every: int = 0, resume: dict | None = None) -> dict:
+          checkpoint_every: int = 0, resume: dict | None = None, trim: float = 0.0) -> dict:
     """Train ``model`` in place on X_train; X_val (normal data no gradient step sees)
     picks the epoch whose weights are kept and, with ``patience``, stops training
     after that many epochs without improvement.
@@ -102,7 +119,9 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     ``to_tensor(batch)`` turns a numpy batch into a float tensor on the
     model's device. Every ``checkpoint_every`` epochs ``checkpoint(state)`` is
     called with the whole training state; ``resume=state`` continues such a
-    state exactly (same batches, same random numbers). Ctrl-C raises
+    state exactly (same batches, same random numbers). ``trim``: from the second epoch on, the
+    training samples with the highest ``trim`` share of reconstruction errors (measured at the
+    start of the epoch) take no gradient step in it (contaminated training data). Ctrl-C raises
     :class:`TrainingInterrupted`. Returns the history: ``train_loss`` and
     ``val_loss`` per epoch, ``elapsed`` (seconds since the start at the end of each epoch),
     ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
@@ -124,9 +143,9 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     schedulers = _schedulers(optimizers, lr_schedule, epochs, first - 1)
     saved = resume["epoch"] if resume is not None else 0
     n = len(X_train)
-    bounds = list(range(0, n, batch_size)) + [n]
-    if len(bounds) > 2 and bounds[-1] - bounds[-2] < 2 * world:
-        del bounds[-2]  # no batch of one sample per process: batch normalisation cannot train on it
+    if trim and world > 1:
+        raise TrainingError("training on contaminated data (trim) runs in one process: leave out "
+                            "--distributed or the contamination")
     if n < 2 * world:
         raise TrainingError(f"{n} training samples cannot be shared by {world} processes: pass more data")
     step_loss, swapped = model.phase_loss, []
@@ -147,6 +166,11 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                 model.train()
                 model.start_epoch(epoch)
                 order = torch.randperm(n, generator=generator).numpy()
+                if trim and epoch > 1:  # leave out the worst-reconstructed share: likely anomalies
+                    errors = sample_errors(model, X_train, to_tensor, batch_size)
+                    order = order[(errors <= np.quantile(errors, 1 - trim))[order]]
+                    model.train()
+                bounds = batch_bounds(len(order), batch_size, world)
                 total = 0.0
                 for i, j in zip(bounds[:-1], bounds[1:]):
                     idx = np.sort(order[i:j])[rank::world]
@@ -171,7 +195,7 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                     val_loss = val_total / val_n
                 else:
                     val_loss = mean_loss(model, X_val, to_tensor, batch_size)
-                history["train_loss"].append(total / n)
+                history["train_loss"].append(total / len(order))
                 history["val_loss"].append(val_loss)
                 history["elapsed"].append(time.perf_counter() - start)
                 if history["val_loss"][-1] < best_loss:

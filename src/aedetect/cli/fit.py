@@ -46,6 +46,9 @@ def fit(
     scaling: str = typer.Option("auto", help="Input scaling: auto (per column for (N, D) float "
                                 "vectors, one range for images; robust for tables), global (one range), "
                                 "column; tables: robust (median / IQR), standard or minmax."),
+    contamination: float = typer.Option(0.0, help="Share of the training data that may be anomalies "
+                                        "(unlabelled data): the worst-reconstructed share is left out of "
+                                        "each epoch from the second on."),
     label_column: str = typer.Option(None, help="Tables: the column holding the labels (--normal names "
                                      "its normal values); without it every row is normal."),
     feature_columns: str = typer.Option(None, help="Tables: the columns to use, comma-separated "
@@ -108,7 +111,8 @@ def fit(
         if table:
             scaling = "none"  # the table encoder scales each column
         params.update(lr_schedule=lr_schedule, validation_fraction=validation_fraction, threshold=threshold,
-                      threshold_param=threshold_param, patience=patience, scaling=scaling, device=device,
+                      threshold_param=threshold_param, patience=patience, scaling=scaling,
+                      contamination=contamination, device=device,
                       random_state=seed, verbose=0 if quiet else 1)
         run = {"data": data, "normal": normal, "params": params, "test_fraction": test_fraction,
                "split_seed": split_seed, "image_size": parse_size(image_size), "color": color,
