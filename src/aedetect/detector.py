@@ -247,6 +247,16 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         return self._map_batches(X, lambda x: self.score_head_.standardised_parts(self.model_, x)
                                  ).astype(np.float64)
 
+    def anomaly_map(self, X, kind: str = "squared", sigma: float = 4.0) -> np.ndarray:
+        """(N, H, W) float32 per-pixel anomaly maps of images, higher = more anomalous: the squared
+        error or 1 - SSIM of the reconstruction, smoothed by a Gaussian of ``sigma`` pixels
+        (:mod:`aedetect.maps`)."""
+        from aedetect.maps import error_map
+
+        if len(getattr(self, "input_shape_", (0, 0))) < 2:
+            raise InputError("anomaly maps need an image model (fitted on (N, H, W) or (N, H, W, C) images)")
+        return self._map_batches(X, lambda x: error_map(x, self.model_(x), kind, sigma), "mapping")
+
     def iter_anomaly_score(self, X, start: int = 0, stop: int | None = None):
         """Yield ``(i, scores)`` batch by batch, ``scores`` as in :meth:`anomaly_score` for
         samples ``i, i + 1, ...`` of ``X[start:stop]``: score inputs larger than memory (a

@@ -88,3 +88,78 @@ def threshold_metrics(detector, y_test, scores, sweep: list[float] | None = None
             "alternative_thresholds": {name: evaluate_scores(y_test, scores, t)
                                        for name, t in alternatives.items()},
             "sweep": rows}
+
+
+# ---------------------------------------------------------------- pixel level (anomaly maps)
+#: The false-positive-rate limit of AUPRO, as in the MVTec AD evaluation.
+AUPRO_MAX_FPR = 0.3
+
+
+def _pixels(masks, maps) -> tuple[np.ndarray, np.ndarray]:
+    masks, maps = np.asarray(masks), np.asarray(maps, dtype=np.float64)
+    if masks.shape != maps.shape or masks.ndim != 3:
+        raise InputError(f"masks {masks.shape} and maps {maps.shape} must both be (N, H, W)")
+    return masks > 0, maps
+
+
+def pixel_auroc(masks, maps) -> float | None:
+    """AUROC over all pixels of all images (defect pixels positive); None without both kinds."""
+    masks, maps = _pixels(masks, maps)
+    if masks.all() or not masks.any():
+        return None
+    return float(skm.roc_auc_score(masks.ravel(), maps.ravel()))
+
+
+def pixel_ap(masks, maps) -> float | None:
+    """Average precision over all pixels (defect pixels positive)."""
+    masks, maps = _pixels(masks, maps)
+    return float(skm.average_precision_score(masks.ravel(), maps.ravel())) if masks.any() else None
+
+
+def pro_curve(masks, maps) -> tuple[np.ndarray, np.ndarray]:
+    """The per-region-overlap curve (FPR, PRO), exact at every distinct score.
+
+    Each connected defect region (8-connected, per image) counts once: PRO at a threshold is the
+    mean over regions of the share of the region's pixels flagged (score >= threshold); FPR is the
+    share of all defect-free pixels flagged. As in the MVTec AD paper.
+    """
+    from scipy import ndimage
+
+    masks, maps = _pixels(masks, maps)
+    regions = np.zeros(masks.shape, np.int64)
+    count = 0
+    for i, m in enumerate(masks):
+        labels, n = ndimage.label(m, structure=np.ones((3, 3)))
+        regions[i] = np.where(labels > 0, labels + count, 0)
+        count += n
+    if count == 0 or masks.all():
+        raise InputError("AUPRO needs defect regions and defect-free pixels in the masks")
+    sizes = np.bincount(regions.ravel())
+    weight = np.where(regions > 0, 1.0 / (sizes[regions] * count), 0.0).ravel()
+    order = np.argsort(-maps.ravel(), kind="stable")
+    scores, weight, normal = maps.ravel()[order], weight[order], ~masks.ravel()[order]
+    last = np.r_[scores[1:] != scores[:-1], True]  # the last pixel of each run of equal scores
+    fpr = np.cumsum(normal)[last] / normal.sum()
+    pro = np.cumsum(weight)[last]
+    return np.r_[0.0, fpr], np.r_[0.0, pro]
+
+
+def aupro(masks, maps, max_fpr: float = AUPRO_MAX_FPR) -> float:
+    """Area under the PRO curve up to ``max_fpr``, divided by ``max_fpr`` (1 = perfect)."""
+    fpr, pro = pro_curve(masks, maps)
+    keep = fpr <= max_fpr
+    x, y = fpr[keep], pro[keep]
+    if x[-1] < max_fpr:  # close the curve at max_fpr, interpolating to the next point
+        nxt = np.searchsorted(fpr, max_fpr)
+        y_end = np.interp(max_fpr, fpr[nxt - 1:nxt + 1], pro[nxt - 1:nxt + 1])
+        x, y = np.r_[x, max_fpr], np.r_[y, y_end]
+    return float(((x[1:] - x[:-1]) * (y[1:] + y[:-1])).sum() / 2 / max_fpr)  # trapezoids
+
+
+def mask_overlap(masks, flagged) -> dict:
+    """IoU and Dice of binary predicted masks against the true masks, over all pixels."""
+    masks, flagged = _pixels(masks, flagged)
+    flagged = flagged > 0
+    inter, union = np.logical_and(masks, flagged).sum(), np.logical_or(masks, flagged).sum()
+    total = masks.sum() + flagged.sum()
+    return {"iou": float(inter / union) if union else 1.0, "dice": float(2 * inter / total) if total else 1.0}

@@ -1,0 +1,64 @@
+"""Anomaly maps of image models, and the pixel-level metrics (hand-checked)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aedetect import AutoencoderDetector
+from aedetect.errors import InputError
+from aedetect.maps import image_scores
+from aedetect.metrics import aupro, mask_overlap, pixel_ap, pixel_auroc, pro_curve
+from tests.conftest import blobs
+
+pytestmark = pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")
+
+# one 2 x 4 image: defect region A = (0,0), (0,1); region B = (1,3); five defect-free pixels
+MASK = np.array([[[1, 1, 0, 0], [0, 0, 0, 1]]])
+MAP = np.array([[[0.9, 0.5, 0.8, 0.1], [0.2, 0.3, 0.4, 0.7]]])
+
+
+def test_pro_curve_and_aupro_by_hand():
+    fpr, pro = pro_curve(MASK, MAP)
+    # by score: 0.9 (A: PRO 1/4), 0.8 (normal: FPR 1/5), 0.7 (B: PRO 3/4), 0.5 (A: PRO 1), ...
+    np.testing.assert_allclose(fpr[:5], [0, 0, 0.2, 0.2, 0.2])
+    np.testing.assert_allclose(pro[:5], [0, 0.25, 0.25, 0.75, 1.0])
+    # area to FPR 0.3: 0.25 * 0.2 + 1.0 * 0.1 = 0.15, divided by 0.3
+    assert aupro(MASK, MAP) == pytest.approx(0.5)
+    assert aupro(MASK, MAP, max_fpr=0.2) == pytest.approx(0.25)
+
+
+def test_pixel_auroc_ap_and_overlap_by_hand():
+    assert pixel_auroc(MASK, MAP) == pytest.approx(13 / 15)  # pairs defect > defect-free: 5 + 4 + 4
+    assert pixel_ap(MASK, MAP) == pytest.approx((1 / 1 + 2 / 3 + 3 / 4) / 3)
+    overlap = mask_overlap(MASK, MAP > 0.6)  # flags (0,0), (0,2), (1,3)
+    assert overlap == {"iou": pytest.approx(2 / 4), "dice": pytest.approx(2 * 2 / (3 + 3))}
+    assert pixel_auroc(np.zeros_like(MASK), MAP) is None
+
+
+def test_image_scores_from_maps():
+    maps = np.arange(2 * 10 * 10, dtype=float).reshape(2, 10, 10)
+    np.testing.assert_allclose(image_scores(maps, "max"), [99, 199])
+    np.testing.assert_allclose(image_scores(maps, "topk", 0.02), [98.5, 198.5])
+
+
+def test_maps_show_where_the_defect_is():
+    X = blobs(200, size=16, seed=0)
+    det = AutoencoderDetector(model="conv_ae", model_options={"channels": [8, 16]}, epochs=15,
+                              random_state=0, verbose=0).fit(X)
+    plain = det.anomaly_map(X[:5], sigma=0)
+    assert plain.shape == (5, 16, 16) and plain.dtype == np.float32
+    # unsmoothed squared maps average to the reconstruction error
+    np.testing.assert_allclose(plain.mean(axis=(1, 2)), det.reconstruction_error(X[:5]), rtol=1e-4)
+    defect = X[:5].copy()
+    defect[:, 2:6, 9:13] = 255  # a bright square
+    inside = np.zeros((16, 16), bool)
+    inside[2:6, 9:13] = True
+    peaks = [np.unravel_index(m.argmax(), m.shape) for m in det.anomaly_map(defect, sigma=1.0)]
+    assert all(1 <= r <= 6 and 8 <= c <= 13 for r, c in peaks), peaks
+    for kind, ratio in (("squared", 2.0), ("ssim", 1.1)):  # SSIM's 11 x 11 windows spread it wide
+        maps = det.anomaly_map(defect, kind=kind, sigma=1.0)
+        assert (maps[:, inside].mean(axis=1) > ratio * maps[:, ~inside].mean(axis=1)).all(), kind
+    with pytest.raises(InputError, match="image model"):
+        AutoencoderDetector(epochs=1, verbose=0).fit(np.random.default_rng(0).random((30, 5))).anomaly_map(
+            np.zeros((2, 5)))
