@@ -1,0 +1,60 @@
+"""Where is the defect? Image- and pixel-level evaluation of an image model on an inspection
+data set (:mod:`aedetect.data.inspection`), per defect type and overall.
+
+Image scores are the detector's anomaly scores (and, next to them, the maximum of each smoothed
+map); pixel metrics compare the anomaly maps with the masks: pixel AUROC, AUPRO to FPR 0.3,
+pixel average precision, and IoU / Dice of the maps thresholded at a high percentile of the
+pixel scores of held-out normal training images. The maps of the test set are kept in float32 at
+the model's resolution while the metrics are computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aedetect.data.images import ImageFolder
+from aedetect.data.inspection import InspectionSet, read_masks
+from aedetect.metrics import aupro, evaluate_scores, mask_overlap, pixel_ap, pixel_auroc
+
+
+def image_folder_for(detector, files) -> ImageFolder:
+    """The files as the detector's inputs: its image size and colour."""
+    shape = detector.input_shape_
+    return ImageFolder(files, size=(shape[0], shape[1]), color="rgb" if len(shape) == 3 else "grey")
+
+
+def map_threshold(detector, normal_files, kind: str, sigma: float, percentile: float = 99.5) -> float:
+    """A pixel threshold from normal images only: the ``percentile`` of their map values."""
+    maps = detector.anomaly_map(image_folder_for(detector, normal_files), kind=kind, sigma=sigma)
+    return float(np.percentile(maps, percentile))
+
+
+def evaluate_inspection(detector, data: InspectionSet, *, kind: str = "squared", sigma: float = 4.0,
+                        normal_files=None) -> dict:
+    """Image and pixel metrics, overall and per defect type. ``normal_files``: held-out normal
+    images for the map threshold (default: the data's validation images, else none: no IoU)."""
+    X = image_folder_for(detector, data.test)
+    y = np.asarray([d != "good" for d in data.test_defects], dtype=np.int64)
+    scores = detector.anomaly_score(X)
+    maps = detector.anomaly_map(X, kind=kind, sigma=sigma)
+    map_max = maps.reshape(len(maps), -1).max(axis=1)
+    out = {"image": evaluate_scores(y, scores, detector.threshold_),
+           "image_map_max_auroc": evaluate_scores(y, map_max, np.inf)["auroc"], "per_defect": {}}
+    masks = read_masks(data.masks, maps.shape[1:]) if data.has_masks else None
+    if masks is not None:
+        out["pixel"] = {"auroc": pixel_auroc(masks, maps), "aupro": aupro(masks, maps),
+                        "ap": pixel_ap(masks, maps)}
+        normal_files = normal_files if normal_files is not None else data.validation
+        if normal_files:
+            t = map_threshold(detector, normal_files, kind, sigma)
+            out["pixel"] |= {"map_threshold": t, **mask_overlap(masks, maps > t)}
+    for defect in sorted(set(data.test_defects) - {"good"}):
+        keep = np.asarray([d in ("good", defect) for d in data.test_defects])
+        row = {"images": int((y[keep] == 1).sum()),
+               "image_auroc": evaluate_scores(y[keep], scores[keep], detector.threshold_)["auroc"]}
+        if masks is not None:
+            mine = np.asarray([d == defect for d in data.test_defects])
+            row |= {"pixel_auroc": pixel_auroc(masks[keep], maps[keep]),
+                    "aupro": aupro(masks[keep], maps[keep]) if masks[mine].any() else None}
+        out["per_defect"][defect] = row
+    return out
