@@ -1,4 +1,4 @@
-"""Training on unlabelled, contaminated tables: the ``contamination`` option (the
+"""Training on unlabelled, contaminated tables: the ``trim`` option (the
 worst-reconstructed share of the training rows left out of each epoch) against plain training.
 
 Unsupervised protocol (ADBench's): a seeded, stratified 70% of each table, anomalies included,
@@ -46,24 +46,24 @@ def main() -> None:
             X_train, X_test, _, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
             for share in SHARES:
                 start = time.perf_counter()
-                inner = AutoencoderDetector(epochs=args.epochs, contamination=share, random_state=seed,
+                inner = AutoencoderDetector(epochs=args.epochs, trim=share, random_state=seed,
                                             verbose=0)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     det = TableDetector(detector=inner).fit(as_frame(X_train))
-                rows.append({"set": name, "seed": seed, "contamination": share,
+                rows.append({"set": name, "seed": seed, "trim": share,
                              "anomaly_share": float(y.mean()),
                              "auroc": float(roc_auc_score(y_test, det.anomaly_score(as_frame(X_test)))),
                              "seconds": time.perf_counter() - start})
                 print(rows[-1], flush=True)
-    head = " | ".join(f"AUROC, contamination {s:g}" for s in SHARES)
+    head = " | ".join(f"AUROC, trim {s:g}" for s in SHARES)
     lines = [f"| set | anomalies in the data | {head} |", "|---|---|" + "---|" * len(SHARES)]
     for name in SETS:
         mine = [r for r in rows if r["set"] == name]
-        means = [statistics.mean(r["auroc"] for r in mine if r["contamination"] == s) for s in SHARES]
+        means = [statistics.mean(r["auroc"] for r in mine if r["trim"] == s) for s in SHARES]
         cells = [f"**{m:.3f}**" if m == max(means) else f"{m:.3f}" for m in means]
         lines.append(f"| {name} | {100 * mine[0]['anomaly_share']:.1f}% | {' | '.join(cells)} |")
-    overall = [statistics.mean(r["auroc"] for r in rows if r["contamination"] == s) for s in SHARES]
+    overall = [statistics.mean(r["auroc"] for r in rows if r["trim"] == s) for s in SHARES]
     lines.append(f"| mean | | {' | '.join(f'{m:.3f}' for m in overall)} |")
     text = (f"**Table model trained on 70% of each table, anomalies included; {args.epochs} epochs; "
             f"mean AUROC over seeds {args.seeds} on the other 30%**\n\n" + "\n".join(lines))

@@ -112,3 +112,24 @@ def test_a_slice_of_the_real_tire_set():
     assert 0 < masks.mean() < 0.01
     maps = blur(torch.from_numpy(((test - train.mean(0)) ** 2).mean(-1))[:, None], 2.0)[:, 0].numpy()
     assert pixel_auroc(masks, maps) > 0.9
+
+
+def test_fit_and_evaluate_an_inspection_folder_from_the_command_line(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from aedetect.cli.main import app
+
+    root = mvtec(tmp_path / "part", n_train=60, n_test=5)
+    run = CliRunner().invoke
+    fit = run(app, ["fit", str(root), "--model", "conv_ae", "--epochs", "3", "-q", "--out",
+                    str(tmp_path / "m")])
+    assert fit.exit_code == 0, fit.output
+    ev = run(app, ["evaluate", str(tmp_path / "m"), str(root), "--out", str(tmp_path / "e")])
+    assert ev.exit_code == 0, ev.output
+    assert "per defect type" in ev.output and "scratch" in ev.output
+    metrics = json.loads((tmp_path / "e" / "metrics.json").read_text())
+    assert {"auroc", "aupro", "ap"} <= set(metrics["pixel"])
+    assert metrics["per_defect"]["scratch"]["images"] == 5
+    assert metrics["n_normal"] == 5 and metrics["n_anomalous"] == 5

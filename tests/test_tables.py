@@ -195,9 +195,9 @@ def test_contaminated_training_learns_the_normal_rows_not_the_anomalies():
     X, y = frame.drop(columns="status"), (frame.status == "fault").to_numpy()
     auroc = {}
     for share in (0.0, 0.2):
-        det = TableDetector(detector=AutoencoderDetector(epochs=40, contamination=share, verbose=0,
+        det = TableDetector(detector=AutoencoderDetector(epochs=40, trim=share, verbose=0,
                                                          random_state=0)).fit(X)
         auroc[share] = roc_auc_score(y, det.anomaly_score(X))
     assert auroc[0.2] > auroc[0.0] + 0.02, auroc
-    with pytest.raises(InputError, match="contamination must be a share"):
-        AutoencoderDetector(contamination=0.7).fit(np.zeros((10, 3)))
+    with pytest.raises(InputError, match="trim must be a share"):
+        AutoencoderDetector(trim=0.7).fit(np.zeros((10, 3)))

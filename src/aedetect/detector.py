@@ -58,10 +58,10 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         of uint8 / uint16 / bool data), "global" (one for all values), "column", or "none" (already
         scaled, e.g. by :class:`aedetect.table_detector.TableDetector`; pair it with model option
         ``output="linear"`` when values leave [0, 1]).
-    contamination : share of the training data that may be anomalies (unlabelled data): from the
-        second epoch on, that share of samples with the highest reconstruction errors takes no
-        gradient step in the epoch. 0 (default): the data are all normal. (The threshold rule
-        ``threshold="contamination"`` is another thing: it sets the threshold from a share.)
+    trim : share of the training data that may be anomalies (unlabelled data): from the second
+        epoch on, that share of samples with the highest reconstruction errors takes no gradient
+        step in the epoch. 0 (default): the data are all normal. (Not scikit-learn's
+        ``contamination``, which sets a threshold: see ``threshold="contamination"``.)
     device : "auto" (CUDA when present), "cpu" or "cuda".
     random_state : int seed for the split, the initial weights and the batch order
         (None: a fresh seed, recorded in ``seed_``). Results are repeatable on CPU.
@@ -76,7 +76,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                  lr_schedule: str = "constant", validation_fraction: float = 0.1,
                  threshold: str = "percentile",
                  threshold_param: float | None = None, patience: int | None = None,
-                 scaling: str = "auto", contamination: float = 0.0, device: str = "auto",
+                 scaling: str = "auto", trim: float = 0.0, device: str = "auto",
                  random_state: int | None = None, verbose: int = 1):
         self.model = model
         self.model_options = model_options
@@ -89,7 +89,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         self.threshold_param = threshold_param
         self.patience = patience
         self.scaling = scaling
-        self.contamination = contamination
+        self.trim = trim
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -158,7 +158,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                               learning_rate=self.learning_rate, patience=self.patience,
                               lr_schedule=self.lr_schedule,
                               seed=self.seed_, verbose=self.verbose, checkpoint=save,
-                              checkpoint_every=checkpoint_every, resume=state, trim=self.contamination)
+                              checkpoint_every=checkpoint_every, resume=state, trim=self.trim)
         self.score_head_.fit(self.model_, X_train, X_val,
                              lambda X, fn: self._map_batches(X, fn, "fitting the score parts"))
         self.validation_scores_ = self.anomaly_score(X_val)
@@ -196,8 +196,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
             raise InputError(f"learning_rate must be positive; got {self.learning_rate!r}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise InputError(f"lr_schedule must be one of {LR_SCHEDULES}; got {self.lr_schedule!r}")
-        if not 0 <= self.contamination < 0.5:
-            raise InputError(f"contamination must be a share in [0, 0.5); got {self.contamination!r}")
+        if not 0 <= self.trim < 0.5:
+            raise InputError(f"trim must be a share in [0, 0.5); got {self.trim!r}")
         if self.patience is not None and self.patience < 1:
             raise InputError(f"patience must be None or a positive integer; got {self.patience!r}")
         if self.threshold == "best_f1":
@@ -352,7 +352,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         config = read_config(path)
         try:
             params, fitted, model_cfg = config["params"], config["fitted"], config["model"]
-            params = {"scaling": "global", "contamination": 0.0, **params}  # saved before these options
+            params = {"scaling": "global", "trim": 0.0, **params}  # saved before these options
             known = set(cls().get_params())
             if set(params) != known:
                 raise ModelFolderError(f"{Path(path) / 'config.json'}: unexpected parameters "

@@ -164,3 +164,30 @@ def fit_table(data: str | Path, params: dict, *, label_column: str | None, norma
     info(f"{len(enc.columns_)} columns -> {len(enc.names_)} inputs ({len(enc.categories_)} one-hot encoded, "
          f"{len(enc.constant_)} constant); threshold {detector.threshold_:.5g}; saved to {out}")
     return detector, meta
+
+
+def fit_inspection(data: str | Path, params: dict, *, image_size: tuple[int, int] | None, color: str | None,
+                   test_fraction: float, split_seed: int, out: Path, checkpoint_every: int = 0,
+                   resume: bool = False):
+    """Fit an AutoencoderDetector on the normal training images of an inspection data set
+    (:mod:`aedetect.data.inspection`) and save it, recording the layout for ``aedetect evaluate``."""
+    from aedetect.data.images import ImageFolder
+    from aedetect.data.inspection import open_inspection
+    from aedetect.detector import AutoencoderDetector
+
+    found = open_inspection(data, test_fraction=test_fraction, seed=split_seed)
+    X = ImageFolder(found.train, size=image_size, color=color)
+    meta = {"path": str(Path(data).resolve()), "kind": "inspection", "layout": found.layout,
+            "name": found.name, "image_size": list(X.size), "color": X.color, "normal": ["good"],
+            "test_fraction": test_fraction, "split_seed": split_seed}
+    info(f"fitting {params['model']} on {len(X)} normal images of {found.name} ({found.layout} layout, "
+         f"{X.size[0]}x{X.size[1]} {X.color}); {len(found.test)} test images, "
+         f"{'with' if found.has_masks else 'without'} defect masks")
+    ck = checkpoint_dir(out) if checkpoint_every or resume else None
+    detector = AutoencoderDetector(**params).fit(np.asarray(X), checkpoint_dir=ck,
+                                                 checkpoint_every=checkpoint_every, resume=resume)
+    detector.save(out, metadata={"data": meta})
+    if ck is not None and ck.exists():
+        shutil.rmtree(ck)
+    info(f"threshold {detector.threshold_:.5g} ({detector.threshold_method_}); saved to {out}")
+    return detector, meta

@@ -29,19 +29,20 @@ def map_threshold(detector, normal_files, kind: str, sigma: float, percentile: f
     return float(np.percentile(maps, percentile))
 
 
-def evaluate_inspection(detector, data: InspectionSet, *, kind: str = "squared", sigma: float = 4.0,
-                        normal_files=None) -> dict:
-    """Image and pixel metrics, overall and per defect type. ``normal_files``: held-out normal
-    images for the map threshold (default: the data's validation images, else none: no IoU)."""
-    X = image_folder_for(detector, data.test)
-    y = np.asarray([d != "good" for d in data.test_defects], dtype=np.int64)
-    scores = detector.anomaly_score(X)
+def map_metrics(detector, data: InspectionSet, X, y: np.ndarray, scores: np.ndarray, *,
+                kind: str = "squared", sigma: float = 4.0, normal_files=None) -> dict:
+    """The map-based metrics of the test images X (``y``: 1 = defective; ``scores``: their image
+    scores): the map maximum as an image score, pixel metrics where there are masks, and each
+    defect type against the good images. ``normal_files``: normal images for the map threshold
+    (default: the data's validation images; none: no IoU / Dice)."""
     maps = detector.anomaly_map(X, kind=kind, sigma=sigma)
     map_max = maps.reshape(len(maps), -1).max(axis=1)
-    out = {"image": evaluate_scores(y, scores, detector.threshold_),
-           "image_map_max_auroc": evaluate_scores(y, map_max, np.inf)["auroc"], "per_defect": {}}
+    out = {"map": {"kind": kind, "sigma": sigma}, "per_defect": {},
+           "image_map_max_auroc": evaluate_scores(y, map_max, np.inf)["auroc"]}
     masks = read_masks(data.masks, maps.shape[1:]) if data.has_masks else None
-    if masks is not None:
+    if masks is None:
+        out["pixel"] = "no masks: image-level metrics only"
+    else:
         out["pixel"] = {"auroc": pixel_auroc(masks, maps), "aupro": aupro(masks, maps),
                         "ap": pixel_ap(masks, maps)}
         normal_files = normal_files if normal_files is not None else data.validation
@@ -58,3 +59,14 @@ def evaluate_inspection(detector, data: InspectionSet, *, kind: str = "squared",
                     "aupro": aupro(masks[keep], maps[keep]) if masks[mine].any() else None}
         out["per_defect"][defect] = row
     return out
+
+
+def evaluate_inspection(detector, data: InspectionSet, *, kind: str = "squared", sigma: float = 4.0,
+                        normal_files=None) -> dict:
+    """Image and pixel metrics of ``detector`` on the test images of ``data``, overall and per
+    defect type (a dict; ``aedetect evaluate`` adds the same to its metrics)."""
+    X = image_folder_for(detector, data.test)
+    y = np.asarray([d != "good" for d in data.test_defects], dtype=np.int64)
+    scores = detector.anomaly_score(X)
+    return {"image": evaluate_scores(y, scores, detector.threshold_),
+            **map_metrics(detector, data, X, y, scores, kind=kind, sigma=sigma, normal_files=normal_files)}

@@ -58,6 +58,17 @@ def print_metrics(metrics: dict) -> None:
     console = Console()
     console.print(head)
     console.print(sweep)
+    if "per_defect" in metrics:  # an inspection data set: where is the defect?
+        pixel = metrics["pixel"]
+        defects = Table(title="per defect type (against the good test images); pixel: "
+                        + (", ".join(f"{k} {fmt(v)}" for k, v in pixel.items()) if isinstance(pixel, dict)
+                           else pixel))
+        keys = ["images", "image_auroc", "pixel_auroc", "aupro"]
+        for k in ["defect", *keys]:
+            defects.add_column(k, justify="right")
+        for name, row in metrics["per_defect"].items():
+            defects.add_row(name, *(fmt(row.get(k)) for k in keys))
+        console.print(defects)
 
 
 def evaluate(

@@ -46,7 +46,7 @@ def fit(
     scaling: str = typer.Option("auto", help="Input scaling: auto (per column for (N, D) float "
                                 "vectors, one range for images; robust for tables), global (one range), "
                                 "column; tables: robust (median / IQR), standard or minmax."),
-    contamination: float = typer.Option(0.0, help="Share of the training data that may be anomalies "
+    trim: float = typer.Option(0.0, help="Share of the training data that may be anomalies "
                                         "(unlabelled data): the worst-reconstructed share is left out of "
                                         "each epoch from the second on."),
     label_column: str = typer.Option(None, help="Tables: the column holding the labels (--normal names "
@@ -83,11 +83,12 @@ def fit(
     """Train a detector on normal data and save it to a model folder."""
     from aedetect.data.audio_layouts import audio_layout
     from aedetect.data.datasets import open_dataset
+    from aedetect.data.inspection import inspection_layout
     from aedetect.data.tables import is_table
     from aedetect.detector import AutoencoderDetector
     from aedetect.distributed import is_main_process, start_distributed, stop_distributed
     from aedetect.files import write_json
-    from aedetect.fitting import checkpoint_dir, fit_audio, fit_on_dataset, fit_table
+    from aedetect.fitting import checkpoint_dir, fit_audio, fit_inspection, fit_on_dataset, fit_table
     from aedetect.presets import preset_features, preset_params
     from aedetect.training import TrainingInterrupted
 
@@ -112,7 +113,7 @@ def fit(
             scaling = "none"  # the table encoder scales each column
         params.update(lr_schedule=lr_schedule, validation_fraction=validation_fraction, threshold=threshold,
                       threshold_param=threshold_param, patience=patience, scaling=scaling,
-                      contamination=contamination, device=device,
+                      trim=trim, device=device,
                       random_state=seed, verbose=0 if quiet else 1)
         run = {"data": data, "normal": normal, "params": params, "test_fraction": test_fraction,
                "split_seed": split_seed, "image_size": parse_size(image_size), "color": color,
@@ -134,13 +135,18 @@ def fit(
         AutoencoderDetector(**run["params"]).check_params()  # before reading any data
         if distributed:
             run["params"]["device"] = start_distributed(run["params"]["device"])
-        if not run.get("audio") and not run.get("table"):
+        inspection = not run.get("audio") and not run.get("table") and inspection_layout(run["data"])
+        if not run.get("audio") and not run.get("table") and not inspection:
             dataset = open_dataset(run["data"], image_size=run["image_size"], color=run["color"],
                                    strict=run["strict"])
         if checkpoint_every and not resume and is_main_process():
             write_json(ck / "fit.json", run)
         try:
-            if run.get("table"):
+            if inspection:
+                fit_inspection(run["data"], run["params"], image_size=run["image_size"], color=run["color"],
+                               test_fraction=run["test_fraction"], split_seed=run["split_seed"], out=out,
+                               checkpoint_every=checkpoint_every, resume=resume)
+            elif run.get("table"):
                 fit_table(run["data"], run["params"], label_column=run["label_column"], normal=run["normal"],
                           feature_columns=run["feature_columns"], drop_columns=run["drop_columns"],
                           scaling=run["table_scaling"], impute=run["impute"],
