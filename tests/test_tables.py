@@ -201,3 +201,35 @@ def test_contaminated_training_learns_the_normal_rows_not_the_anomalies():
     assert auroc[0.2] > auroc[0.0] + 0.02, auroc
     with pytest.raises(InputError, match="trim must be a share"):
         AutoencoderDetector(trim=0.7).fit(np.zeros((10, 3)))
+
+
+def test_tabular_benchmark_runs_stores_and_ranks(tmp_path):
+    from aedetect.benchmarking import tabular
+
+    data = tmp_path / "adbench"
+    data.mkdir()
+    for k, name in enumerate(["1_small", "2_other"]):
+        rng = np.random.default_rng(k)
+        t = rng.normal(size=(400, 1))
+        normal = np.hstack([t, 2 * t, -t]) + rng.normal(scale=0.05, size=(400, 3))
+        odd = rng.normal(scale=2, size=(40, 3))
+        np.savez(data / f"{name}.npz", X=np.vstack([normal, odd]), y=np.r_[np.zeros(400), np.ones(40)])
+    res = CliRunner().invoke(app, ["benchmark", "tabular", "--data", str(data), "--models", "aedetect",
+                                   "--seeds", "1", "--epochs", "5", "-q", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    import json
+
+    result = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert len(result["rows"]) == 4 and min(r["auroc"] for r in result["rows"]) > 0.8
+    assert "novelty: mean over tables" in (tmp_path / "out" / "results.md").read_text()
+    rows = [{"set": s, "protocol": "novelty", "method": m, "seed": 0, "auroc": a, "aupr": a,
+             "train_seconds": 1.0, "score_seconds": 0.1}
+            for s, m, a in [("a", "x", 0.9), ("a", "y", 0.8), ("b", "x", 0.6), ("b", "y", 0.7)]]
+    summary = tabular.summarise(rows)["novelty"]
+    assert summary["x"]["rank"] == summary["y"]["rank"] == 1.5
+    assert summary["x"]["auroc"] == pytest.approx(0.75)
+    store = tmp_path / "runs"
+    first = tabular.run(data, methods=["aedetect"], protocols=("novelty",), seeds=[0], store=store, epochs=2)
+    assert len(list(store.glob("*.json"))) == 2
+    again = tabular.run(data, methods=["aedetect"], protocols=("novelty",), seeds=[0], store=store, epochs=2)
+    assert again == first  # loaded from the store, not trained again

@@ -14,7 +14,9 @@ from aedetect.errors import InputError
 
 
 def benchmark(
-    protocol: str = typer.Argument(..., help="paper-mnist, paper-cifar, one-class or caltech-airplanes."),
+    protocol: str = typer.Argument(..., help="paper-mnist, paper-cifar, one-class, caltech-airplanes or "
+                                   "tabular (ADBench tables; --models from aedetect, iforest, ecod, knn, "
+                                   "knn-std, pyod-ae, pyod-vae, deepsvdd; --classes picks tables)."),
     data: Path = typer.Option(Path("../shared/data"), help="The data folder (or the data set's own "
                               "folder): mnist/, fashion-mnist/, cifar10-jpeg/ or cifar-10-batches-py/, "
                               "caltech101/."),
@@ -54,6 +56,11 @@ def benchmark(
     from aedetect.files import write_json, write_text
     from aedetect.training import LR_SCHEDULES
 
+    if protocol == "tabular":
+        with user_errors():
+            check_out(out, folder=True)
+            _tabular(data, out, models, seeds, epochs, classes, jobs, resume, quiet)
+        return
     with user_errors():
         check_out(out, folder=True)
         names = [m.strip() for m in models.split(",") if m.strip()]
@@ -106,3 +113,39 @@ def benchmark(
         shutil.rmtree(store, ignore_errors=True)  # every run is in results.json now
     Console().print(Markdown(text))
     info(f"wrote {out}/results.json, results.md, report.html")
+
+
+def _tabular(data: Path, out: Path, models: str, seeds: int, epochs: int | None, classes: str | None,
+             jobs: int, resume: bool, quiet: bool) -> None:
+    """``aedetect benchmark tabular``: aedetect's table model and PyOD's detectors on ADBench."""
+    from aedetect.benchmarking import tabular
+    from aedetect.benchmarking.runner import provenance
+    from aedetect.console import progress
+    from aedetect.files import write_json, write_text
+
+    folder = data / "adbench-classical" if (data / "adbench-classical").is_dir() else data
+    methods = tabular.METHODS if models == "cae,vae,aae" else [m.strip() for m in models.split(",")]
+    unknown = sorted(set(methods) - set(tabular.METHODS))
+    if unknown:
+        raise InputError(f"unknown tabular method(s) {unknown}; choose from {', '.join(tabular.METHODS)}")
+    store = out / "runs"
+    if store.is_dir() and any(store.iterdir()) and not resume:
+        raise InputError(f"{store} holds finished runs of a stopped benchmark: add --resume to go on")
+    sets = classes.split(",") if classes else None
+    tables = len(sets) if sets else len(list(folder.glob("*.npz")))
+    n = tables * len(tabular.PROTOCOLS) * len(methods) * seeds
+    with progress(0 if quiet else 1) as bar:
+        task = bar.add_task("tabular", total=n, info="")
+        rows = tabular.run(folder, sets=sets, methods=methods, seeds=range(seeds), jobs=jobs, store=store,
+                           epochs=epochs,
+                           on_run=lambda *unit: bar.update(task, advance=1, info=Path(unit[0]).stem))
+    summary = tabular.summarise(rows)
+    meta = {**provenance(list(range(seeds))), "protocol": "tabular", "data": str(folder), "jobs": jobs,
+            "max_rows": tabular.MAX_ROWS, "epochs": epochs or 50}
+    write_json(out / "results.json", {"provenance": meta, "summary": summary, "rows": rows})
+    head = "\n".join(f"- {k}: {v}" for k, v in meta.items())
+    write_text(out / "results.md", f"# tabular\n\n{head}\n\n{tabular.markdown(summary)}\n")
+    import shutil
+
+    shutil.rmtree(store, ignore_errors=True)
+    print(tabular.markdown(summary))
