@@ -50,7 +50,7 @@ def main() -> None:
                                             verbose=0)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    det = TableDetector(detector=inner).fit(as_frame(X_train))
+                    det = TableDetector(detector=inner, scaling="robust").fit(as_frame(X_train))
                 rows.append({"set": name, "seed": seed, "trim": share,
                              "anomaly_share": float(y.mean()),
                              "auroc": float(roc_auc_score(y_test, det.anomaly_score(as_frame(X_test)))),

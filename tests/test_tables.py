@@ -82,7 +82,7 @@ def test_tables_without_header_or_rows_are_refused(tmp_path):
 # ------------------------------------------------------------------ encoding
 def test_robust_scaling_constant_columns_and_categories():
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0], "c": [7.0] * 5, "m": list("aabba")})
-    enc = TableEncoder().fit(frame)
+    enc = TableEncoder("robust").fit(frame)
     assert enc.names_ == ["x", "c", "m=a", "m=b", "m=<other>"]
     Z = enc.transform(pd.DataFrame({"m": ["a", "z"], "c": [7.0, 9.0], "x": [3.0, 5.0]}))  # other order
     np.testing.assert_allclose(Z[:, 0], [0.0, 1.0])  # (x - median 3) / IQR 2
@@ -90,6 +90,7 @@ def test_robust_scaling_constant_columns_and_categories():
     np.testing.assert_array_equal(Z[:, 2:], [[1, 0, 0], [0, 0, 1]])  # unseen "z" -> the other slot
     assert enc.unseen_ == {"m": 1} and enc.constant_ == ["c"]
     again = TableEncoder.from_dict(enc.to_dict())
+    assert TableEncoder().scaling == "standard"  # the default (benchmarks/tabular_defaults.py)
     np.testing.assert_array_equal(again.transform(frame), enc.transform(frame))
 
 

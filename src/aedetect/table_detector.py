@@ -1,7 +1,7 @@
 """:class:`TableDetector`: an autoencoder on the rows of a table, with per-column explanations.
 
-The table's columns are encoded by :class:`aedetect.table_encoding.TableEncoder` (robust
-per-column scaling, one-hot text categories, fitted on the training normals and saved with the
+The table's columns are encoded by :class:`aedetect.table_encoding.TableEncoder` (per-column
+standard scaling, one-hot text categories, fitted on the training normals and saved with the
 model); a dense autoencoder with an unbounded output reconstructs the encoded rows. A row's
 anomaly score is the mean squared error of its encoded columns, so it splits exactly into one
 share per table column (:meth:`TableDetector.feature_contributions`).
@@ -63,12 +63,14 @@ class TableDetector(AnomalyScoreMixin, BaseEstimator):
     ----------
     detector : an :class:`AutoencoderDetector` to train on the encoded rows (its ``scaling`` is
         set to "none" and its output to linear); default: a dense autoencoder, 50 epochs.
-    scaling : per-column scaling of numbers: "robust" (median / IQR), "standard" or "minmax".
+    scaling : per-column scaling of numbers: "standard" (mean / standard deviation, the default,
+        chosen on the development tables: benchmarks/tabular_defaults.py), "robust" (median / IQR)
+        or "minmax".
     impute : None (missing values are refused) or "median".
     max_categories : text columns with more distinct values are refused (drop them).
     """
 
-    def __init__(self, *, detector=None, scaling: str = "robust", impute: str | None = None,
+    def __init__(self, *, detector=None, scaling: str = "standard", impute: str | None = None,
                  max_categories: int = 20):
         self.detector = detector
         self.scaling = scaling

@@ -1,8 +1,8 @@
 """Table columns as the numbers an autoencoder takes, fitted on the training normals and saved with
 the model as JSON (nothing pickled).
 
-- Numeric columns (and booleans) are scaled per column: ``robust`` (median and interquartile
-  range, the default), ``standard`` (mean and standard deviation) or ``minmax``. A column whose
+- Numeric columns (and booleans) are scaled per column: ``standard`` (mean and standard
+  deviation, the default), ``robust`` (median and interquartile range) or ``minmax``. A column whose
   spread on the training data is (nearly) zero keeps a spread of 1: it adds nothing instead of
   being divided by 0.
 - Text columns with at most ``max_categories`` values are one-hot encoded, one slot per value
@@ -26,7 +26,7 @@ OTHER = "<other>"
 
 
 class TableEncoder:
-    def __init__(self, scaling: str = "robust", impute: str | None = None, max_categories: int = 20):
+    def __init__(self, scaling: str = "standard", impute: str | None = None, max_categories: int = 20):
         if scaling not in SCALINGS:
             raise InputError(f"table scaling must be one of {', '.join(SCALINGS)}; got {scaling!r}")
         if impute not in (None, "median"):

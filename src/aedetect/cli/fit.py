@@ -44,8 +44,8 @@ def fit(
                                           "percentile, 2 for mean_std, ...)."),
     patience: int = typer.Option(None, min=1, help="Early stopping patience in epochs."),
     scaling: str = typer.Option("auto", help="Input scaling: auto (per column for (N, D) float "
-                                "vectors, one range for images; robust for tables), global (one range), "
-                                "column; tables: robust (median / IQR), standard or minmax."),
+                                "vectors, one range for images; standard for tables), global (one range), "
+                                "column; tables: standard (mean / sd), robust (median / IQR) or minmax."),
     trim: float = typer.Option(0.0, help="Share of the training data that may be anomalies "
                                         "(unlabelled data): the worst-reconstructed share is left out of "
                                         "each epoch from the second on."),
@@ -108,7 +108,7 @@ def fit(
             params = dict(model=model or "dense_ae", model_options=options,
                           **{"epochs": 50 if table else 20, "batch_size": 64, "learning_rate": 1e-3,
                              **given})
-        table_scaling = "robust" if scaling == "auto" else scaling
+        table_scaling = "standard" if scaling == "auto" else scaling
         if table:
             scaling = "none"  # the table encoder scales each column
         params.update(lr_schedule=lr_schedule, validation_fraction=validation_fraction, threshold=threshold,
