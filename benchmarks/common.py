@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -13,6 +16,18 @@ def provenance(seeds: list[int]) -> dict:
     from aedetect.benchmarking.runner import provenance as library_provenance
 
     return library_provenance(seeds, [Path(sys.executable).name, *sys.argv])
+
+
+def run_measured(command: list[str]) -> tuple[float, float]:
+    """Run ``command`` (stdout discarded) and return its wall seconds and its own peak resident memory
+    in MB (ru_maxrss of that child, kB on Linux); a failure raises with its stderr."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(proc.stderr.read())
+    return seconds, usage.ru_maxrss / 1024
 
 
 def write(name: str, payload: dict, markdown: str) -> None:

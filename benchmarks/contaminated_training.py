@@ -17,7 +17,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import provenance, write  # noqa: E402
 
 from aedetect import AutoencoderDetector  # noqa: E402
+from aedetect.benchmarking.tabular import load_table  # noqa: E402
 from aedetect.table_detector import TableDetector, as_frame  # noqa: E402
 
 SETS = ["6_cardio", "38_thyroid", "2_annthyroid", "23_mammography", "30_satellite", "44_Wilt"]
@@ -40,8 +40,7 @@ def main() -> None:
     run = provenance(args.seeds)
     rows = []
     for name in SETS:
-        with np.load(Path(args.data) / "adbench-classical" / f"{name}.npz", allow_pickle=False) as f:
-            X, y = f["X"].astype(np.float64), f["y"].astype(int)
+        X, y = load_table(Path(args.data) / "adbench-classical" / f"{name}.npz")
         for seed in args.seeds:
             X_train, X_test, _, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
             for share in SHARES:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import provenance, write  # noqa: E402
+from common import provenance, run_measured, write  # noqa: E402
 
 TMP = Path(tempfile.gettempdir()) / "aedetect-speed"
 MODELS = {  # data -> model -> (family, options), the networks named in the docstring
@@ -214,16 +214,11 @@ def stream(n: int, epochs: int) -> dict:
                             TMP / "stream-model")
     command = [sys.executable, "-m", "aedetect", "score", str(TMP / "stream-model"), str(path), "--out",
                str(TMP / "stream.csv")]
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS (ru_maxrss, kB on Linux)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise RuntimeError(proc.stderr.read())
+    seconds, peak_rss_mb = run_measured(command)
     with open(TMP / "stream.csv") as f:
         rows = sum(1 for _ in f) - 1
     return {"samples": n, "file_mb": path.stat().st_size / 2**20, "rows_written": rows, "seconds": seconds,
-            "peak_rss_mb": usage.ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb}
 
 
 def table(runs: list[dict]) -> list[str]:

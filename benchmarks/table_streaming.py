@@ -8,7 +8,6 @@ scoring process's peak resident memory and its time.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import provenance, write  # noqa: E402
+from common import provenance, run_measured, write  # noqa: E402
 
 COLUMNS = 20
 
@@ -52,18 +51,13 @@ def main() -> None:
         aedetect = [sys.executable, "-m", "aedetect"]
         subprocess.run([*aedetect, "fit", str(tmp / "train.csv"), "--epochs", "10", "-q", "--out",
                         str(tmp / "m")], check=True, capture_output=True)
-        start = time.perf_counter()
-        proc = subprocess.Popen([*aedetect, "score", str(tmp / "m"), str(tmp / "big.csv"), "--out",
-                                 str(tmp / "scores.csv")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)  # the scorer's own peak RSS (kB on Linux)
-        seconds = time.perf_counter() - start
-        if status != 0:
-            raise SystemExit(proc.stderr.read().decode())
+        seconds, peak_rss_mb = run_measured([*aedetect, "score", str(tmp / "m"), str(tmp / "big.csv"),
+                                             "--out", str(tmp / "scores.csv")])  # the scorer's own peak
         with open(tmp / "scores.csv") as f:
             scored = sum(1 for _ in f) - 1
     result = {"rows": args.rows, "columns": COLUMNS, "csv_mb": round(size_mb, 1), "scored_rows": scored,
               "score_seconds": round(seconds, 1), "rows_per_second": round(scored / seconds),
-              "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "generate_seconds": round(generate_s, 1)}
+              "peak_rss_mb": round(peak_rss_mb, 1), "generate_seconds": round(generate_s, 1)}
     text = ("**`aedetect score` on a generated CSV, in chunks of 65,536 rows; top-3 columns per row "
             "written**\n\n| rows | columns | CSV MB | seconds | rows/s | peak RSS MB |\n"
             "|---|---|---|---|---|---|\n"

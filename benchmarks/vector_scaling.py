@@ -18,7 +18,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import provenance, write  # noqa: E402
 
 from aedetect import AutoencoderDetector  # noqa: E402
+from aedetect.benchmarking.tabular import load_table  # noqa: E402
 
 SETS = ["6_cardio", "38_thyroid", "2_annthyroid", "29_Pima", "44_Wilt", "18_Ionosphere"]
 
@@ -39,8 +39,7 @@ def main() -> None:
     run = provenance(args.seeds)
     rows = []
     for name in SETS:
-        with np.load(Path(args.data) / "adbench-classical" / f"{name}.npz", allow_pickle=False) as f:
-            X, y = f["X"].astype(np.float64), f["y"].astype(int)
+        X, y = load_table(Path(args.data) / "adbench-classical" / f"{name}.npz")
         spread = X.max(axis=0) - X.min(axis=0)
         for seed in args.seeds:
             X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, stratify=y,

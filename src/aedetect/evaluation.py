@@ -76,11 +76,10 @@ def evaluate_folder(model_dir: str | Path, data: str, normal: str | None = None,
     meta = getattr(detector, "metadata_", {}).get("data", {})
     if meta.get("kind") == "inspection":  # images with defect masks: image and pixel metrics
         from aedetect.data.inspection import open_inspection
-        from aedetect.inspection_evaluation import image_folder_for, map_metrics
+        from aedetect.inspection_evaluation import map_metrics, test_images
 
         found = open_inspection(data, test_fraction=meta["test_fraction"], seed=meta["split_seed"])
-        X = image_folder_for(detector, found.test)
-        y = np.asarray([d != "good" for d in found.test_defects], dtype=np.int64)
+        X, y = test_images(detector, found)
         summary = {"path": str(data), "layout": found.layout, "test images": len(found.test),
                    "masks": found.has_masks}
         result = evaluate(detector, X, y, names=found.test_defects, data=summary, sweep=sweep)

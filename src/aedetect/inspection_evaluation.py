@@ -23,6 +23,12 @@ def image_folder_for(detector, files) -> ImageFolder:
     return ImageFolder(files, size=(shape[0], shape[1]), color="rgb" if len(shape) == 3 else "grey")
 
 
+def test_images(detector, data: InspectionSet) -> tuple[ImageFolder, np.ndarray]:
+    """The test images as the detector's inputs, and their labels (1 = defective)."""
+    return (image_folder_for(detector, data.test),
+            np.asarray([d != "good" for d in data.test_defects], dtype=np.int64))
+
+
 def map_threshold(detector, normal_files, kind: str, sigma: float, percentile: float = 99.5) -> float:
     """A pixel threshold from normal images only: the ``percentile`` of their map values."""
     maps = detector.anomaly_map(image_folder_for(detector, normal_files), kind=kind, sigma=sigma)
@@ -65,8 +71,7 @@ def evaluate_inspection(detector, data: InspectionSet, *, kind: str = "squared",
                         normal_files=None) -> dict:
     """Image and pixel metrics of ``detector`` on the test images of ``data``, overall and per
     defect type (a dict; ``aedetect evaluate`` adds the same to its metrics)."""
-    X = image_folder_for(detector, data.test)
-    y = np.asarray([d != "good" for d in data.test_defects], dtype=np.int64)
+    X, y = test_images(detector, data)
     scores = detector.anomaly_score(X)
     return {"image": evaluate_scores(y, scores, detector.threshold_),
             **map_metrics(detector, data, X, y, scores, kind=kind, sigma=sigma, normal_files=normal_files)}

@@ -145,7 +145,7 @@ class TableDetector(AnomalyScoreMixin, BaseEstimator):
         """A model folder as :meth:`AutoencoderDetector.save` writes it, with the column encoding in
         ``config.json``'s metadata."""
         self._check_fitted()
-        table = {"encoder": self.encoder_.to_dict(), "max_categories": self.max_categories}
+        table = {"encoder": self.encoder_.to_dict()}
         return self.detector_.save(path, metadata={**(metadata or {}), "table": table})
 
     @classmethod

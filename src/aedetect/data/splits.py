@@ -102,8 +102,6 @@ def one_class_split(labels: np.ndarray, normal: list[int], *, test_labels: np.nd
 
 def table_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(train rows, test rows): a seeded split of ``test_fraction``, stratified by ``y``."""
-    from sklearn.model_selection import train_test_split
-
     if not 0 < test_fraction < 1:
         raise InputError(f"test_fraction must be between 0 and 1 (exclusive); got {test_fraction}")
     rows = np.arange(len(y))
