@@ -33,6 +33,8 @@ def onnx_scores(path, X) -> np.ndarray:
                  "score_parts": ["reconstruction", "transform_dirichlet"]}, blobs(120)),
     ("conv_ae", {"channels": [8], "latent": 4, "transforms": "rotate",
                  "score_parts": ["reconstruction", "transform_knn"]}, blobs(120)),
+    ("dense_ae", {"hidden": [8], "latent": 3, "score_parts": ["reconstruction", "latent_knn", "input_knn"]},
+     np.random.default_rng(2).normal(0, 1, (150, 6))),                           # the table model's parts
 ])
 def test_onnx_scores_match(tmp_path, model, options, X):
     det = AutoencoderDetector(model=model, model_options=options, epochs=2, verbose=0, random_state=0).fit(X)

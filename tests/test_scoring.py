@@ -246,6 +246,27 @@ def test_transform_dirichlet_is_minus_each_transforms_dirichlet_loglik_averaged(
     assert_survives_saving(det, test, tmp_path / "m")
 
 
+def test_nearest_neighbour_parts_are_distances_to_the_bank(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 1, (300, 5)).astype(np.float32)
+    det = AutoencoderDetector(epochs=2, random_state=0, verbose=0, scaling="none",
+                              model_options={"hidden": [8], "latent": 3,
+                                             "score_parts": ["latent_knn", "input_knn"]}).fit(X)
+    head = det.score_head_
+    bank = head.input_knn.bank.numpy()
+    assert bank.shape == (270, 5) and np.isin(bank[:, 0], X[:, 0]).all()  # the training rows
+    test = np.concatenate([X[:5], X[:5] + 6])  # far away rows come last
+
+    def nearest(v, b):
+        return np.sort(((v[:, None, :] - b[None]) ** 2).sum(axis=2), axis=1)[:, :5].mean(axis=1)
+
+    raw = np.stack([nearest(det.encode(test), head.latent_knn.bank.numpy()), nearest(test, bank)], axis=1)
+    want = (raw - head.scale.center.numpy()) / head.scale.scale.numpy()
+    np.testing.assert_allclose(det.score_parts(test), want, rtol=1e-3, atol=1e-3)
+    assert (det.anomaly_score(test[5:]) > det.anomaly_score(test[:5]).max()).all()
+    assert_survives_saving(det, test, tmp_path / "m")
+
+
 def test_a_model_with_score_parts_saves_and_loads(tmp_path):
     X = blobs(120)
     det = AutoencoderDetector(model="vae", epochs=2, random_state=0, verbose=0,

@@ -111,7 +111,7 @@ def test_bad_columns_are_named():
 
 
 # ------------------------------------------------------------------ detector
-def test_contributions_split_the_score_exactly_and_point_at_the_broken_column(tmp_path):
+def test_contributions_split_the_reconstruction_error_and_point_at_the_broken_column(tmp_path):
     frame = plant(800)
     normal = frame[frame.status == "ok"].drop(columns="status")
     faults = frame[frame.status == "fault"].drop(columns="status")
@@ -122,7 +122,16 @@ def test_contributions_split_the_score_exactly_and_point_at_the_broken_column(tm
     R = det.detector_.reconstruct(Z)
     direct = ((Z - R) ** 2).sum(axis=1) / Z.shape[1]
     np.testing.assert_allclose(c.error.sum(axis=1), direct, rtol=1e-5)
-    np.testing.assert_allclose(c.error.sum(axis=1), det.anomaly_score(faults), rtol=1e-4)
+    np.testing.assert_allclose(c.error.sum(axis=1), det.detector_.reconstruction_error(Z), rtol=1e-4)
+    # the score: reconstruction error and the two nearest-neighbour distances, standardised, summed
+    assert det.detector_.score_head_.parts == ("reconstruction", "latent_knn", "input_knn")
+    parts = det.detector_.score_parts(Z)
+    np.testing.assert_allclose(parts.sum(axis=1), det.anomaly_score(faults), rtol=1e-5)
+    bank = det.detector_.score_head_.input_knn.bank.numpy()
+    nearest = np.sort(((Z[:, None, :] - bank[None]) ** 2).sum(axis=2), axis=1)[:, :5].mean(axis=1)
+    scale = det.detector_.score_head_.scale
+    np.testing.assert_allclose(parts[:, 2], (nearest - scale.center[2].item()) / scale.scale[2].item(),
+                               rtol=1e-3, atol=1e-4)
     assert sum(row[0][0] in ("flow", "temp", "pressure") for row in c.top(1)) == len(faults)
     assert list(c.observed.columns) == list(c.expected.columns) == ["temp", "pressure", "flow", "mode"]
     from sklearn.metrics import roc_auc_score

@@ -3,8 +3,11 @@
 The table's columns are encoded by :class:`aedetect.table_encoding.TableEncoder` (per-column
 standard scaling, one-hot text categories, fitted on the training normals and saved with the
 model); a dense autoencoder with an unbounded output reconstructs the encoded rows. A row's
-anomaly score is the mean squared error of its encoded columns, so it splits exactly into one
-share per table column (:meth:`TableDetector.feature_contributions`).
+anomaly score adds up three parts, each standardised on held-out normal rows: the mean squared
+error of its encoded columns, and its mean squared distance to the 5 nearest training rows in the
+code space and in the encoded row space (``TABLE_SCORE_PARTS``, chosen on the development tables:
+benchmarks/tabular_defaults.py). The reconstruction error splits exactly into one share per
+table column (:meth:`TableDetector.feature_contributions`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from aedetect.detector import AutoencoderDetector
 from aedetect.errors import InputError, ModelFolderError, NotFittedError
 from aedetect.outlier import AnomalyScoreMixin
 from aedetect.table_encoding import TableEncoder
+
+# the score parts of a table model unless its detector's model options name others
+TABLE_SCORE_PARTS = ["reconstruction", "latent_knn", "input_knn"]
 
 
 @dataclass
@@ -62,7 +68,8 @@ class TableDetector(AnomalyScoreMixin, BaseEstimator):
     Parameters
     ----------
     detector : an :class:`AutoencoderDetector` to train on the encoded rows (its ``scaling`` is
-        set to "none" and its output to linear); default: a dense autoencoder, 50 epochs.
+        set to "none", its output to linear and, unless its model options name ``score_parts``,
+        its score parts to ``TABLE_SCORE_PARTS``); default: a dense autoencoder, 50 epochs.
     scaling : per-column scaling of numbers: "standard" (mean / standard deviation, the default,
         chosen on the development tables: benchmarks/tabular_defaults.py), "robust" (median / IQR)
         or "minmax".
@@ -85,7 +92,7 @@ class TableDetector(AnomalyScoreMixin, BaseEstimator):
         self.encoder_ = TableEncoder(self.scaling, self.impute, self.max_categories).fit(frame)
         Z = self.encoder_.transform(frame)
         inner = clone(self.detector) if self.detector is not None else AutoencoderDetector(epochs=50)
-        options = {"output": "linear", **(inner.model_options or {})}
+        options = {"output": "linear", "score_parts": TABLE_SCORE_PARTS, **(inner.model_options or {})}
         inner.set_params(scaling="none", model_options=options)
         self.detector_ = inner.fit(Z, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
                                    resume=resume)
@@ -108,8 +115,9 @@ class TableDetector(AnomalyScoreMixin, BaseEstimator):
         return self.detector_.anomaly_score(self.encode(X))
 
     def feature_contributions(self, X) -> Contributions:
-        """Each table column's share of each row's reconstruction error, with the observed and
-        reconstructed values in the table's units (see :class:`Contributions`)."""
+        """Each table column's share of each row's reconstruction error (the score part that
+        splits by column), with the observed and reconstructed values in the table's units (see
+        :class:`Contributions`)."""
         import pandas as pd
 
         frame = as_frame(X, self.encoder_.columns_ if hasattr(self, "encoder_") else None)

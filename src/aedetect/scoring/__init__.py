@@ -13,7 +13,11 @@
   output, one Dirichlet per transform (Golan & El-Yaniv's normality score);
 - ``"transform_knn"``: the mean squared distance of each transformed image's features to its 2
   nearest training images under the same transform, in the whitened space of the 64 leading
-  principal axes (a deep nearest-neighbour score, for normal classes of several shapes).
+  principal axes (a deep nearest-neighbour score, for normal classes of several shapes);
+- ``"latent_knn"``: the mean squared distance of the code to its 5 nearest training codes;
+- ``"input_knn"``: the mean squared distance of the (scaled) input to its 5 nearest training
+  inputs: a nearest-neighbour detector beside the autoencoder (for tables and small vectors;
+  its bank of up to 10,000 training samples is saved with the model).
 
 The statistics are fitted after training on up to ``FIT_IMAGES`` training images. With one
 part the score is that part, raw (the default score is the plain reconstruction error). With

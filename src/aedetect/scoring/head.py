@@ -12,6 +12,7 @@ from torch import nn
 from aedetect.errors import InputError
 from aedetect.scoring.parts import (
     LatentGaussian,
+    NearestNeighbours,
     PartScale,
     TransformDirichlet,
     TransformDistance,
@@ -20,9 +21,13 @@ from aedetect.scoring.parts import (
 )
 
 PARTS = ("reconstruction", "latent", "transform", "transform_distance", "transform_dirichlet",
-         "transform_knn")
-TRANSFORM_PARTS = PARTS[2:]  # computed from the transformed images' encoder passes: need a transform head
-FIT_PARTS = PARTS[3:]  # fitted to the transformed features of training images
+         "transform_knn", "latent_knn", "input_knn")
+# computed from the transformed images' encoder passes: need a transform head
+TRANSFORM_PARTS = ("transform", "transform_distance", "transform_dirichlet", "transform_knn")
+FIT_PARTS = TRANSFORM_PARTS[1:]  # fitted to the transformed features of training images
+NEIGHBOUR_PARTS = ("latent_knn", "input_knn")  # distances to a bank of training samples
+BANK_SAMPLES = 10_000  # evenly spaced training samples in the bank of NEIGHBOUR_PARTS
+NEIGHBOURS = 5  # nearest bank samples NEIGHBOUR_PARTS average the squared distance to
 COVARIANCE_PARTS = ("transform_distance", "transform_knn")  # whiten the encoder's features
 FIT_IMAGES = 1000  # training images (each under every transform) that fit FIT_PARTS
 MAX_COVARIANCE_FEATURES = 4096  # encoder features COVARIANCE_PARTS take a covariance of
@@ -77,6 +82,10 @@ class ScoreHead(nn.Module):
             self.dirichlet = TransformDirichlet(net.n_transforms)
         if "transform_knn" in parts:
             self.knn = TransformKNN(net.n_transforms, net.features)
+        if "latent_knn" in parts:
+            self.latent_knn = NearestNeighbours(net.latent_size, NEIGHBOURS)
+        if "input_knn" in parts:
+            self.input_knn = NearestNeighbours(math.prod(net.input_shape), NEIGHBOURS)
         if len(parts) > 1:
             self.scale = PartScale(len(parts))
 
@@ -87,6 +96,12 @@ class ScoreHead(nn.Module):
         parts = set(self.parts)
         if "latent" in parts:
             self.latent.fit(apply(X_train, net.encode))
+        if parts & set(NEIGHBOUR_PARTS):
+            bank = X_train[::math.ceil(len(X_train) / BANK_SAMPLES)]
+            if "latent_knn" in parts:
+                self.latent_knn.fit(apply(bank, net.encode))
+            if "input_knn" in parts:
+                self.input_knn.fit(apply(bank, lambda x: x))
         if parts & set(FIT_PARTS):  # evenly spaced training images, at most FIT_IMAGES
             step = math.ceil(len(X_train) / FIT_IMAGES)
             features = apply(X_train[::step], net.transform_features)  # (N, transforms, F)
@@ -126,6 +141,10 @@ class ScoreHead(nn.Module):
             columns["reconstruction"] = net.reconstruction_score(x)
         if "latent" in self.parts:
             columns["latent"] = self.latent(net.encode(x))
+        if "latent_knn" in self.parts:
+            columns["latent_knn"] = self.latent_knn(net.encode(x))
+        if "input_knn" in self.parts:
+            columns["input_knn"] = self.input_knn(x)
         if set(TRANSFORM_PARTS) & set(self.parts):
             columns.update(self._transform_parts(net, x))
         return torch.stack([columns[p] for p in self.parts], dim=1)

@@ -164,6 +164,31 @@ class TransformKNN(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 
+class NearestNeighbours(nn.Module):
+    """Mean squared Euclidean distance of a vector (a code, or a flattened input) to its
+    ``neighbours`` nearest vectors in a bank of training vectors (a nearest-neighbour detector
+    in the space the autoencoder works in). Keeps bank size x vector size floats."""
+
+    def __init__(self, size: int, neighbours: int):
+        super().__init__()
+        self.neighbours = neighbours
+        self.register_buffer("bank", torch.zeros(0, size))  # sized by the fit
+
+    def fit(self, vectors: np.ndarray) -> NearestNeighbours:  # (N, size)
+        self.bank = torch.from_numpy(vectors.reshape(len(vectors), -1)).float().to(self.bank.device)
+        return self
+
+    def forward(self, vectors: torch.Tensor) -> torch.Tensor:  # (B, ...) -> (B,)
+        near = torch.cdist(vectors.flatten(1), self.bank).pow(2)  # (B, bank)
+        return near.topk(min(self.neighbours, near.shape[1]), largest=False).values.mean(dim=1)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """The bank's size comes from the state loaded."""
+        if prefix + "bank" in state_dict:
+            self.bank = torch.empty(state_dict[prefix + "bank"].shape, device=self.bank.device)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
 class PartScale(nn.Module):
     """Standardises each part by its mean and std over normal validation samples."""
 
