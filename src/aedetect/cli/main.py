@@ -8,7 +8,7 @@ import warnings
 
 import typer
 
-from aedetect.cli import benchmark, compare, demo, evaluate, export, fit, report, score
+from aedetect.cli import benchmark, compare, demo, evaluate, export, fit, report, score, serve
 
 try:  # typer >= 0.22 vendors click
     from typer._click.exceptions import ClickException
@@ -26,6 +26,7 @@ app.command("compare")(compare.compare)
 app.command("benchmark")(benchmark.benchmark)
 app.command("demo")(demo.demo)
 app.command("export")(export.export)
+app.command("serve")(serve.serve)
 
 
 def _plain_warning(message, category, filename, lineno, line=None) -> str:

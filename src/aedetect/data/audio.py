@@ -122,7 +122,7 @@ def read_wav(path: str | Path, sample_rate: int = 16000, channel: int | str = 0,
         raise InputError(f"{path}: empty file (0 bytes); remove it or record it again")
     try:
         with sf.SoundFile(path) as f:
-            declared, rate, channels, subtype = f.frames, f.samplerate, f.channels, f.subtype
+            declared, rate, subtype = f.frames, f.samplerate, f.subtype
             y = f.read(dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as err:
         raise InputError(f"{path}: not a readable audio file ({err}); WAV or FLAC expected") from None
@@ -132,21 +132,50 @@ def read_wav(path: str | Path, sample_rate: int = 16000, channel: int | str = 0,
                          f"holds {held:,}; copy it again or remove it")
     if len(y) == 0 or declared == 0:
         raise InputError(f"{path}: holds no audio samples; remove it or record it again")
+    return _one_channel(y, rate, path, sample_rate, channel, resample)
+
+
+def _one_channel(y: np.ndarray, rate: int, name, sample_rate: int, channel: int | str,
+                 resample: bool = True) -> np.ndarray:
+    """Samples (n, channels) at ``rate`` -> the channel asked for (or their mean) at ``sample_rate``."""
+    channels = y.shape[1]
     if channel == "mean":
         y = y.mean(axis=1)
     elif channel >= channels:
-        raise InputError(f"{path}: has {channels} channel(s); channel {channel} was asked for "
+        raise InputError(f"{name}: has {channels} channel(s); channel {channel} was asked for "
                          "(channels count from 0; or use channel='mean')")
     else:
         y = y[:, channel]
     if rate != sample_rate:
         if not resample:
-            raise InputError(f"{path}: sample rate {rate} Hz, expected {sample_rate} Hz: resample it, "
+            raise InputError(f"{name}: sample rate {rate} Hz, expected {sample_rate} Hz: resample it, "
                              "or allow resampling")
         import librosa
 
         y = librosa.resample(y, orig_sr=rate, target_sr=sample_rate)
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def decode_audio(data: bytes, name: str, sample_rate: int = 16000, channel: int | str = 0,
+                 max_seconds: float | None = None) -> np.ndarray:
+    """Samples of an audio file held in memory (WAV, FLAC, OGG), as :func:`read_wav` gives them.
+    Raises InputError naming ``name`` when it is not audio, holds no samples, or runs longer than
+    ``max_seconds``."""
+    import io
+
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(io.BytesIO(data)) as f:
+            if max_seconds is not None and f.frames > max_seconds * f.samplerate:
+                seconds = f.frames / f.samplerate
+                raise InputError(f"{name}: {seconds:.1f} s of audio; at most {max_seconds:g} s")
+            rate, y = f.samplerate, f.read(dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise InputError(f"{name}: not a readable audio file ({err}); WAV or FLAC expected") from None
+    if len(y) == 0:
+        raise InputError(f"{name}: holds no audio samples")
+    return _one_channel(y, rate, name, sample_rate, channel)
 
 
 _BYTES_PER_SAMPLE = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}

@@ -178,20 +178,26 @@ class ImageFolder:
 
     def _read(self, path: Path) -> np.ndarray:
         with self._open(path) as img:
-            try:
-                if img.mode in _WIDE_MODES:  # 16-bit or float: scale to 8 bits instead of clipping
-                    wide = np.asarray(img, dtype=np.float64)
-                    if img.mode == "F":  # floats: [0, 1] or [0, 255]
-                        top = 1.0 if wide.max() <= 1.0 else 255.0
-                    else:  # 16-bit (or 32-bit) integers
-                        top = 65535.0 if wide.max() > 255 else 255.0
-                    img = Image.fromarray((wide / top * 255).clip(0, 255).astype(np.uint8))
-                if img.mode == "P" and "transparency" in img.info:
-                    img = img.convert("RGBA")
-                img = img.convert("L" if self.color == "grey" else "RGB")
-                if img.size != (self.size[1], self.size[0]):
-                    img = img.resize((self.size[1], self.size[0]), Image.Resampling.BILINEAR)
-                return np.asarray(img, dtype=np.uint8)
-            except (OSError, SyntaxError, ValueError) as err:
-                raise InputError(f"{path}: cannot decode image ({err}); remove or replace the "
-                                 "file") from err
+            return convert_image(img, self.size, self.color, path)
+
+
+def convert_image(img: Image.Image, size: tuple[int, int], color: str, name) -> np.ndarray:
+    """An opened image as uint8 (H, W) grey or (H, W, 3) rgb at ``size`` (height, width):
+    16-bit and float images scaled to 8 bits, palettes with transparency through RGBA, resized
+    bilinearly. A file that cannot be decoded raises InputError naming ``name``."""
+    try:
+        if img.mode in _WIDE_MODES:  # 16-bit or float: scale to 8 bits instead of clipping
+            wide = np.asarray(img, dtype=np.float64)
+            if img.mode == "F":  # floats: [0, 1] or [0, 255]
+                top = 1.0 if wide.max() <= 1.0 else 255.0
+            else:  # 16-bit (or 32-bit) integers
+                top = 65535.0 if wide.max() > 255 else 255.0
+            img = Image.fromarray((wide / top * 255).clip(0, 255).astype(np.uint8))
+        if img.mode == "P" and "transparency" in img.info:
+            img = img.convert("RGBA")
+        img = img.convert("L" if color == "grey" else "RGB")
+        if img.size != (size[1], size[0]):
+            img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+        return np.asarray(img, dtype=np.uint8)
+    except (OSError, SyntaxError, ValueError) as err:
+        raise InputError(f"{name}: cannot decode image ({err}); remove or replace the file") from err
