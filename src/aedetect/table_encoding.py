@@ -84,7 +84,7 @@ class TableEncoder:
     # ------------------------------------------------------------ transform
     def transform(self, frame) -> np.ndarray:
         """(N, len(names_)) float32: scaled numbers, then the one-hot slots."""
-        frame = self._aligned(frame)
+        frame = self.align(frame)
         frame = frame.fillna(self.fill_) if self.fill_ else frame
         self._check_missing(frame)
         numbers = (self._numbers(frame) - self.centre_) / self.spread_
@@ -128,7 +128,9 @@ class TableEncoder:
         """The encoded columns' names: each number, then ``column=value`` per one-hot slot."""
         return [*self.numeric_, *(f"{c}={v}" for c, vals in self.categories_.items() for v in [*vals, OTHER])]
 
-    def _aligned(self, frame):
+    def align(self, frame):
+        """The fitted columns of ``frame``, in the fitted order; missing ones raise InputError naming
+        them, extra ones are noted in ``ignored_``."""
         frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
         missing = [c for c in self.columns_ if c not in frame.columns]
         if missing:

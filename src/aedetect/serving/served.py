@@ -97,7 +97,7 @@ class ServedModel:
             self._check_count(len(records), limits)
             import pandas as pd
 
-            return pd.DataFrame.from_records(records)
+            return self._columns_checked(pd.DataFrame.from_records(records))
         instances = body.get("instances")
         if not isinstance(instances, list) or not instances:
             raise RequestError(422, "the body must hold a non-empty list \"instances\"", self._expected())
@@ -158,6 +158,14 @@ class ServedModel:
         self._check_count(len(frame), limits)
         if frame.empty:
             raise RequestError(422, f"{name}: no rows", self._expected())
+        return self._columns_checked(frame)
+
+    def _columns_checked(self, frame):
+        """Refused here, not in a batch with other requests' rows: a table lacking columns."""
+        try:
+            self.detector.encoder_.align(frame)
+        except InputError as err:
+            raise RequestError(422, str(err), self._expected()) from None
         return frame
 
     def _image(self, upload: Upload, limits: Limits) -> np.ndarray:
