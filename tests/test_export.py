@@ -62,6 +62,25 @@ def test_cli_export_and_what_cannot_be_exported(tmp_path):
     assert not (tmp_path / "v.onnx").exists()
 
 
+@pytest.mark.parametrize("shape", [(60, 16, 16), (60, 16, 16, 3)])  # grey and RGB, smoothed by sigma 4
+def test_the_anomaly_map_exports_beside_the_score(tmp_path, shape):
+    X = np.random.default_rng(3).integers(0, 256, shape, dtype=np.uint8)
+    det = AutoencoderDetector(model="conv_ae", model_options={"channels": [4]}, epochs=2, verbose=0,
+                              random_state=0).fit(X)
+    det.save(tmp_path / "model")
+    res = CliRunner().invoke(app, ["export", str(tmp_path / "model"), "--maps", "--out",
+                                   str(tmp_path / "m.onnx")])
+    assert res.exit_code == 0, res.output
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    score, maps = session.run(None, {"x": X[:5].astype(np.float32)})
+    assert np.abs(score - det.anomaly_score(X[:5])).max() < 1e-5
+    assert maps.shape == (5, *X.shape[1:3])
+    assert np.abs(maps - det.anomaly_map(X[:5])).max() < 1e-6
+    vectors = AutoencoderDetector(epochs=1, verbose=0).fit(np.random.default_rng(0).normal(size=(50, 4)))
+    with pytest.raises(InputError, match="--maps needs an image model"):
+        export_onnx(vectors, tmp_path / "v.onnx", maps=True)
+
+
 def test_audio_model_exports_its_frame_scorer(tmp_path):
     from aedetect.audio_detector import AudioDetector
     from aedetect.data.synthetic import machine_sound

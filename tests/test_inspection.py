@@ -77,6 +77,61 @@ def test_the_three_layouts_pair_images_with_masks(tmp_path):
     assert inspection_layout(tmp_path) is None
 
 
+def hand_built(root, n_train=30, n_test=4, mask_value=1):
+    """good/, test/good/, test/dent/ and masks/dent/ with 0/1 masks named as their images."""
+    for i in range(n_train):
+        part(root / "good" / f"g{i}.png", False, i)
+    for i in range(n_test):
+        part(root / "test" / "good" / f"t{i}.png", False, 100 + i)
+        mask = part(root / "test" / "dent" / f"d{i}.png", True, 200 + i)
+        save_mask(root / "masks" / "dent" / f"d{i}.png", (mask > 0).astype(np.uint8) * mask_value)
+    return root
+
+
+def test_a_hand_built_folder_and_its_mask_problems(tmp_path):
+    root = hand_built(tmp_path / "parts")
+    data = open_inspection(root)
+    assert data.layout == "folder" and len(data.train) == 30 and data.has_masks
+    assert data.test_defects.count("dent") == 4 and data.test_defects.count("good") == 4
+    masks = read_masks(data.masks, (24, 24), data.test)
+    assert masks[data.test_defects.index("dent")].sum() == 25  # a 0/1 mask: the 5x5 square
+    save_mask(root / "masks" / "good" / "t0.png", np.full((24, 24), 255, np.uint8))
+    with pytest.warns(UserWarning, match="1 good test image"):
+        data = open_inspection(root)
+    assert all(m is None for m, d in zip(data.masks, data.test_defects) if d == "good")
+    (root / "masks" / "good" / "t0.png").unlink()
+    (root / "masks" / "dent" / "d2.png").unlink()
+    with pytest.raises(InputError, match=r"1 defect image\(s\) have no mask \(first: \['test/dent/d2.png'\]\)"
+                       r".*--image-level"):
+        open_inspection(root)
+    assert not open_inspection(root, masks="ignore").has_masks
+    with pytest.raises(InputError, match="no normal training images in good/"):
+        for f in (root / "good").iterdir():
+            f.unlink()
+        open_inspection(root)
+
+
+def test_mask_sizes_and_grey_levels_are_warned_about_once(tmp_path):
+    images, masks = [], []
+    for i in range(3):
+        part(tmp_path / f"i{i}.png", True, i)
+        mask = np.zeros((12, 12), np.uint8)  # half the image's size
+        mask[2:6, 2:6] = 255
+        mask[0, 0] = 90 * (i > 0)  # two masks with a grey level
+        save_mask(tmp_path / f"m{i}.png", mask)
+        images.append(tmp_path / f"i{i}.png")
+        masks.append(tmp_path / f"m{i}.png")
+    with pytest.warns(UserWarning) as caught:
+        got = read_masks(masks, (24, 24), images)
+    messages = [str(w.message) for w in caught]
+    assert any("3 mask(s) have another size" in m for m in messages)
+    assert any("2 mask(s) hold values other than 0" in m for m in messages)
+    assert got[0, 4:12, 4:12].all() and not got[0, 0, 0] and not got[1, 0, 0]  # 90 < 255 / 2
+    (tmp_path / "bad.png").write_bytes(b"not a png")
+    with pytest.raises(InputError, match="bad.png: not a readable mask"):
+        read_masks([tmp_path / "bad.png"], (24, 24))
+
+
 def test_masks_are_resized_nearest_and_thresholded(tmp_path):
     mask = np.zeros((10, 20), np.uint8)
     mask[:5, :10] = 200
@@ -133,3 +188,20 @@ def test_fit_and_evaluate_an_inspection_folder_from_the_command_line(tmp_path):
     assert {"auroc", "aupro", "ap"} <= set(metrics["pixel"])
     assert metrics["per_defect"]["scratch"]["images"] == 5
     assert metrics["n_normal"] == 5 and metrics["n_anomalous"] == 5
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    stored = config["metadata"]["maps"]  # set on the held-out training images at fit
+    assert stored["images"] == 6 and metrics["pixel"]["map_threshold"] == stored["threshold"]
+    assert 0 <= metrics["pixel"]["iou"] <= 1
+    sc = run(app, ["score", str(tmp_path / "m"), str(root / "test" / "scratch"), "--out",
+                   str(tmp_path / "s.csv"), "--maps", str(tmp_path / "maps")])
+    assert sc.exit_code == 0, sc.output
+    written = sorted(p.name for p in (tmp_path / "maps").iterdir())
+    assert len(written) == 15 and written[:3] == ["train-00000-000.heat.png", "train-00000-000.mask.png",
+                                                  "train-00000-000.overlay.png"]
+    mask = np.asarray(Image.open(tmp_path / "maps" / "train-00000-000.mask.png"))
+    assert mask.shape == (24, 24) and set(np.unique(mask)) <= {0, 255}
+    assert np.asarray(Image.open(tmp_path / "maps" / "train-00000-000.overlay.png")).shape == (24, 24, 3)
+    again = run(app, ["score", str(tmp_path / "m"), str(root / "test" / "scratch"), "--out",
+                      str(tmp_path / "s2.csv"), "--maps", str(tmp_path / "maps")])
+    assert again.exit_code == 2 and "not an empty folder" in again.output
+    assert not (tmp_path / "s2.csv").exists()

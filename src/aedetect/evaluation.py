@@ -66,9 +66,10 @@ def evaluate(detector, X_test, y_test, *, part: str = "test", names: list[str] |
 
 
 def evaluate_folder(model_dir: str | Path, data: str, normal: str | None = None, *,
-                    sweep: list[float] | None = None, strict: bool = False):
+                    sweep: list[float] | None = None, strict: bool = False, masks: str = "require"):
     """Load a model folder, open ``data`` as it was fitted, score its test part once. Returns an
-    :class:`Evaluation`, or an :class:`~aedetect.audio_evaluation.AudioEvaluation` for an audio model."""
+    :class:`Evaluation`, or an :class:`~aedetect.audio_evaluation.AudioEvaluation` for an audio model.
+    ``masks``: for inspection data, "require" or "ignore" (image level only)."""
     from aedetect.data.model_data import evaluation_data
     from aedetect.loading import load
 
@@ -78,12 +79,16 @@ def evaluate_folder(model_dir: str | Path, data: str, normal: str | None = None,
         from aedetect.data.inspection import open_inspection
         from aedetect.inspection_evaluation import map_metrics, test_images
 
-        found = open_inspection(data, test_fraction=meta["test_fraction"], seed=meta["split_seed"])
+        found = open_inspection(data, test_fraction=meta["test_fraction"], seed=meta["split_seed"],
+                                masks=masks)
         X, y = test_images(detector, found)
         summary = {"path": str(data), "layout": found.layout, "test images": len(found.test),
                    "masks": found.has_masks}
         result = evaluate(detector, X, y, names=found.test_defects, data=summary, sweep=sweep)
-        result.metrics |= map_metrics(detector, found, X, y, result.scores)
+        stored = detector.metadata_.get("maps", {})  # kind, sigma and threshold set at fit
+        result.metrics |= map_metrics(detector, found, X, y, result.scores,
+                                      kind=stored.get("kind", "squared"), sigma=stored.get("sigma", 4.0),
+                                      threshold=stored.get("threshold"))
         return result
     if hasattr(detector, "encoder_"):  # a table: the rows held out at fit
         from aedetect.table_evaluation import test_part

@@ -10,6 +10,10 @@ the threshold is written into the model's metadata (``threshold``,
 within 1e-5 (a score summing several standardised parts, model option
 ``score_parts``: within 1e-3 of a validation standard deviation).
 
+With ``maps=True`` an image model's graph also returns ``map``: float32, shape (N, H, W), the
+per-pixel anomaly map of ``anomaly_map`` (the kind, smoothing and map threshold the model folder
+stores, the threshold in the metadata as ``map_threshold``).
+
 For an audio model the graph scores stacked log-mel frames (or patches): the
 feature extraction stays in :mod:`aedetect.data.audio`.
 """
@@ -30,8 +34,9 @@ from aedetect.errors import InputError
 class ScoreGraph(nn.Module):
     """Raw input (N, *input_shape_) -> anomaly score (N,), as ``anomaly_score``."""
 
-    def __init__(self, detector):
+    def __init__(self, detector, maps: dict | None = None):
         super().__init__()
+        self.maps = maps  # kind and sigma of the map output, or None
         self.model = detector.model_
         self.score = detector.score_head_
         lo, hi = detector.input_range_
@@ -46,11 +51,16 @@ class ScoreGraph(nn.Module):
             x = x.unsqueeze(1)  # (N, H, W) -> (N, 1, H, W)
         elif self.rank == 4:
             x = x.permute(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
-        return self.score(self.model, x)
+        if self.maps is None:
+            return self.score(self.model, x)
+        from aedetect.maps import error_map
+
+        return self.score(self.model, x), error_map(x, self.model(x), self.maps["kind"], self.maps["sigma"])
 
 
-def export_onnx(detector, path: str | Path, opset: int = 18) -> Path:
-    """Write ``detector`` (an AutoencoderDetector or AudioDetector) to ``path`` as ONNX."""
+def export_onnx(detector, path: str | Path, opset: int = 18, maps: bool = False) -> Path:
+    """Write ``detector`` (an AutoencoderDetector or AudioDetector) to ``path`` as ONNX; with
+    ``maps``, an image model's anomaly map as a second output."""
     import onnx
 
     from aedetect.files import atomic_write
@@ -61,7 +71,12 @@ def export_onnx(detector, path: str | Path, opset: int = 18) -> Path:
     if getattr(inner.model_.config, "score", "mean") != "mean":
         raise InputError(f"a VAE scored by sampling (score={inner.model_.config.score!r}) is random and "
                          "cannot be exported; refit or load it with model option score='mean'")
-    graph = ScoreGraph(inner).to("cpu").eval()
+    stored = getattr(inner, "metadata_", {}).get("maps", {})
+    if maps and (detector is not inner or len(inner.input_shape_) < 2):
+        raise InputError("--maps needs an image model (fitted on (N, H, W) or (N, H, W, C) images)")
+    map_settings = ({"kind": stored.get("kind", "squared"), "sigma": stored.get("sigma", 4.0)} if maps
+                    else None)
+    graph = ScoreGraph(inner, map_settings).to("cpu").eval()
     inner.model_.to("cpu")
     inner.score_head_.to("cpu")
     example = torch.rand(2, *inner.input_shape_) * torch.as_tensor(np.asarray(inner.input_range_[1],
@@ -73,7 +88,8 @@ def export_onnx(detector, path: str | Path, opset: int = 18) -> Path:
         level, quiet.level = quiet.level, logging.ERROR
         with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            program = torch.onnx.export(graph, (example,), input_names=["x"], output_names=["score"],
+            outputs = ["score", "map"] if maps else ["score"]
+            program = torch.onnx.export(graph, (example,), input_names=["x"], output_names=outputs,
                                         dynamic_shapes=({0: batch},), opset_version=opset, dynamo=True,
                                         verbose=False)
         quiet.level = level
@@ -81,6 +97,10 @@ def export_onnx(detector, path: str | Path, opset: int = 18) -> Path:
         onnx.checker.check_model(model)
         meta = {"threshold": repr(float(inner.threshold_)), "threshold_method": inner.threshold_method_,
                 "producer": "aedetect", "input_shape": repr(list(inner.input_shape_))}
+        if maps:
+            meta.update(map_kind=map_settings["kind"], map_sigma=repr(map_settings["sigma"]))
+            if "threshold" in stored:
+                meta["map_threshold"] = repr(float(stored["threshold"]))
         if detector is not inner:  # audio: the graph scores frames; clips aggregate them
             meta.update(clip_threshold=repr(float(detector.threshold_)), clip_aggregate=detector.aggregate)
         for key, value in meta.items():

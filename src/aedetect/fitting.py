@@ -175,19 +175,32 @@ def fit_inspection(data: str | Path, params: dict, *, image_size: tuple[int, int
     from aedetect.data.inspection import open_inspection
     from aedetect.detector import AutoencoderDetector
 
-    found = open_inspection(data, test_fraction=test_fraction, seed=split_seed)
+    found = open_inspection(data, test_fraction=test_fraction, seed=split_seed, masks="ignore")  # not needed
     X = ImageFolder(found.train, size=image_size, color=color)
     meta = {"path": str(Path(data).resolve()), "kind": "inspection", "layout": found.layout,
             "name": found.name, "image_size": list(X.size), "color": X.color, "normal": ["good"],
             "test_fraction": test_fraction, "split_seed": split_seed}
     info(f"fitting {params['model']} on {len(X)} normal images of {found.name} ({found.layout} layout, "
-         f"{X.size[0]}x{X.size[1]} {X.color}); {len(found.test)} test images, "
-         f"{'with' if found.has_masks else 'without'} defect masks")
+         f"{X.size[0]}x{X.size[1]} {X.color}); {len(found.test)} test images for aedetect evaluate")
     ck = checkpoint_dir(out) if checkpoint_every or resume else None
     detector = AutoencoderDetector(**params).fit(np.asarray(X), checkpoint_dir=ck,
                                                  checkpoint_every=checkpoint_every, resume=resume)
-    detector.save(out, metadata={"data": meta})
+    maps = held_out_map_threshold(detector, X)
+    detector.save(out, metadata={"data": meta, "maps": maps})
     if ck is not None and ck.exists():
         shutil.rmtree(ck)
-    info(f"threshold {detector.threshold_:.5g} ({detector.threshold_method_}); saved to {out}")
+    info(f"threshold {detector.threshold_:.5g} ({detector.threshold_method_}), map threshold "
+         f"{maps['threshold']:.5g}; saved to {out}")
     return detector, meta
+
+
+def held_out_map_threshold(detector, X, kind: str = "squared", sigma: float = 4.0,
+                           percentile: float = 99.5) -> dict:
+    """The map threshold of an image model from the training images it held out for validation
+    (the same seeded split as ``fit``): the ``percentile`` of their map values."""
+    from aedetect.data.splits import train_validation_split
+
+    _, val = train_validation_split(len(X), detector.validation_fraction, detector.seed_)
+    values = detector.anomaly_map(X[np.sort(val)], kind=kind, sigma=sigma)
+    return {"kind": kind, "sigma": sigma, "percentile": percentile, "images": len(val),
+            "threshold": float(np.percentile(values, percentile))}

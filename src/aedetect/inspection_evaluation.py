@@ -36,24 +36,27 @@ def map_threshold(detector, normal_files, kind: str, sigma: float, percentile: f
 
 
 def map_metrics(detector, data: InspectionSet, X, y: np.ndarray, scores: np.ndarray, *,
-                kind: str = "squared", sigma: float = 4.0, normal_files=None) -> dict:
+                kind: str = "squared", sigma: float = 4.0, normal_files=None,
+                threshold: float | None = None) -> dict:
     """The map-based metrics of the test images X (``y``: 1 = defective; ``scores``: their image
     scores): the map maximum as an image score, pixel metrics where there are masks, and each
     defect type against the good images. ``normal_files``: normal images for the map threshold
-    (default: the data's validation images; none: no IoU / Dice)."""
+    (default: the data's validation images), or a ``threshold`` already set on normal images
+    (``aedetect fit`` stores one); neither: no IoU / Dice."""
     maps = detector.anomaly_map(X, kind=kind, sigma=sigma)
     map_max = maps.reshape(len(maps), -1).max(axis=1)
     out = {"map": {"kind": kind, "sigma": sigma}, "per_defect": {},
            "image_map_max_auroc": evaluate_scores(y, map_max, np.inf)["auroc"]}
-    masks = read_masks(data.masks, maps.shape[1:]) if data.has_masks else None
+    masks = read_masks(data.masks, maps.shape[1:], data.test) if data.has_masks else None
     if masks is None:
         out["pixel"] = "no masks: image-level metrics only"
     else:
         out["pixel"] = {"auroc": pixel_auroc(masks, maps), "aupro": aupro(masks, maps),
                         "ap": pixel_ap(masks, maps)}
         normal_files = normal_files if normal_files is not None else data.validation
-        if normal_files:
-            t = map_threshold(detector, normal_files, kind, sigma)
+        t = threshold if threshold is not None else (
+            map_threshold(detector, normal_files, kind, sigma) if normal_files else None)
+        if t is not None:
             out["pixel"] |= {"map_threshold": t, **mask_overlap(masks, maps > t)}
     for defect in sorted(set(data.test_defects) - {"good"}):
         keep = np.asarray([d in ("good", defect) for d in data.test_defects])

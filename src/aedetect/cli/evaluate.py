@@ -82,6 +82,8 @@ def evaluate(
                               "(default: percentiles of the validation errors)."),
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON instead of tables."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    image_level: bool = typer.Option(False, "--image-level", help="Inspection data: leave the defect masks "
+                                     "out (image-level metrics only), e.g. when some are missing."),
 ) -> None:
     """Score the test part of labelled data once; write metrics, plots and report.html."""
     import json
@@ -91,7 +93,8 @@ def evaluate(
 
     with user_errors():
         check_out(out, folder=True)
-        result = evaluate_folder(model_dir, data, normal, sweep=parse_sweep(sweep), strict=strict)
+        result = evaluate_folder(model_dir, data, normal, sweep=parse_sweep(sweep), strict=strict,
+                                 masks="ignore" if image_level else "require")
         write_evaluation(result, out)
     if as_json:
         print(json.dumps({k: v for k, v in result.metrics.items() if k != "sweep"}, indent=2))

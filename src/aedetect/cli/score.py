@@ -73,6 +73,33 @@ def _score_table(model_dir: Path, data: str, out: Path) -> None:
          f"wrote {out} (with each row's top 3 columns and their shares of its score)")
 
 
+def _check_maps(folder: Path, detector, distributed: bool) -> None:
+    from aedetect.errors import InputError
+
+    if distributed:
+        raise InputError("--maps runs in one process: leave out --distributed")
+    if len(detector.input_shape_) < 2:
+        raise InputError("--maps needs an image model; this one takes vectors")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InputError(f"--maps {folder}: exists and is not an empty folder; choose a new folder")
+
+
+def _write_maps(folder: Path, detector, parts) -> None:
+    """Heat map, overlay and mask pictures of every scored image (``aedetect.map_images``)."""
+    from aedetect.map_images import write_map_images
+
+    stored = detector.metadata_.get("maps", {})
+    for name, X, _, files in parts:
+        names = [f"{name}-{i:05d}-{Path(f).stem}" if files else f"{name}-{i:05d}"
+                 for i, f in enumerate(files or [None] * len(X))]
+        target = folder / name if len(parts) > 1 else folder
+        write_map_images(detector, X, names, target, threshold=stored.get("threshold"),
+                         kind=stored.get("kind", "squared"), sigma=stored.get("sigma", 4.0))
+    note = ("" if "threshold" in stored else "; no binary masks: the model holds no map threshold (fit it "
+            "on an inspection layout)")
+    info(f"wrote heat maps and overlays to {folder}{note}")
+
+
 def score(
     model_dir: Path = typer.Argument(..., help="Model folder written by `aedetect fit`."),
     data: str = typer.Argument(..., help="Data to score (as for `aedetect fit`)."),
@@ -83,6 +110,8 @@ def score(
                                 "frame), OUT.timelines.png, and print the flagged time spans."),
     distributed: bool = typer.Option(False, "--distributed", help="Share the rows among the processes "
                                      "torchrun starts; each writes its part, rank 0 merges them."),
+    maps: Path = typer.Option(None, "--maps", help="Image models: a new folder for each image's heat map, "
+                              "overlay and (with the map threshold fit stores) binary mask, as PNG files."),
 ) -> None:
     """Write one row per sample: part, index, file, class, score, flagged (score > threshold).
     Scores are written batch by batch, so a .npy file larger than memory streams through.
@@ -135,7 +164,11 @@ def score(
             def shard(r: int) -> Path:
                 return out.with_name(f"{out.name}.part-{r}-of-{world}") if world > 1 else out
 
+            if maps is not None:
+                _check_maps(maps, detector, distributed)
             write_csv(shard(rank), HEADER, rows())
+            if maps is not None:
+                _write_maps(maps, detector, parts)
             if world > 1:
                 import torch
                 import torch.distributed as dist

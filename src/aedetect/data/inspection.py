@@ -8,13 +8,20 @@ parts with pixel masks of the defects, in the layouts quality engineers have.
 - Magnetic-tile defects: ``MT_Free/Imgs/*.jpg`` normal, ``MT_<defect>/Imgs/<name>.jpg`` with its
   mask ``<name>.png``. No official split: a seeded ``test_fraction`` of the normal images joins
   the test set.
+- A folder built by hand: ``good/`` (training), ``test/good/`` and ``test/<defect>/``, and
+  optionally ``masks/<defect>/`` mirroring the test folders, a mask named as its image (any image
+  suffix, or ``<stem>_mask``).
 
-Masks are optional: without them (``masks`` all None) only image-level metrics apply. A mask is
-read as defect where its value is above half its range, resized (nearest) to the image size.
+Masks are optional: without them (``masks`` all None) only image-level metrics apply; with masks
+for some defect images only, ``open_inspection`` refuses unless ``masks="ignore"``. A mask is read
+as defect where its value is above half its maximum (other values than 0 and the maximum are
+warned about once, with a count), resized (nearest) to the image size (warned once, with a count).
+A mask for a good test image is ignored with a warning: good images are all normal.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,8 +97,30 @@ def _magnetic_tile(path: Path, test_fraction: float, seed: int) -> InspectionSet
     return InspectionSet(path.name, "magnetic-tile", train, test, defects, masks)
 
 
+MASK_FOLDERS = ("masks", "mask", "ground_truth")  # of a hand-built folder
+
+
+def _mask_of(folder: Path, stem: str) -> Path | None:
+    for name in (stem, f"{stem}_mask"):
+        found = [f for f in folder.glob(f"{name}.*") if is_image(f)] if folder.is_dir() else []
+        if found:
+            return sorted(found)[0]
+    return None
+
+
+def _hand_built(path: Path) -> InspectionSet:
+    masks_root = next((path / m for m in MASK_FOLDERS if (path / m).is_dir()), None)
+    test, defects, masks = [], [], []
+    for folder in sorted(p for p in (path / "test").iterdir() if p.is_dir()):
+        for f in _images(folder):
+            test.append(f)
+            defects.append(folder.name)
+            masks.append(_mask_of(masks_root / folder.name, f.stem) if masks_root else None)
+    return InspectionSet(path.name, "folder", _images(path / "good"), test, defects, masks)
+
+
 def inspection_layout(path: str | Path) -> str | None:
-    """"mvtec-ad", "mvtec-3d-rgb", "magnetic-tile" or None."""
+    """"mvtec-ad", "mvtec-3d-rgb", "magnetic-tile", "folder" (built by hand) or None."""
     path = Path(path)
     if (path / "MT_Free" / "Imgs").is_dir():
         return "magnetic-tile"
@@ -99,41 +128,76 @@ def inspection_layout(path: str | Path) -> str | None:
         return "mvtec-3d-rgb"
     if (path / "train" / "good").is_dir() and (path / "test" / "good").is_dir():
         return "mvtec-ad"
+    if (path / "good").is_dir() and (path / "test" / "good").is_dir():
+        return "folder"
     return None
 
 
-def open_inspection(path: str | Path, *, test_fraction: float = 0.2, seed: int = 0) -> InspectionSet:
-    """The inspection data set at ``path`` (see the module docstring for the layouts)."""
+def open_inspection(path: str | Path, *, test_fraction: float = 0.2, seed: int = 0,
+                    masks: str = "require") -> InspectionSet:
+    """The inspection data set at ``path`` (see the module docstring for the layouts). ``masks``:
+    "require" (masks for all defect images or none), "ignore" (image level only)."""
     path = Path(path)
     layout = inspection_layout(path)
     if layout is None:
         raise InputError(f"{path}: not an inspection layout; expected MVTec AD (train/good, test/<defect>, "
-                         "ground_truth/), MVTec 3D-AD (train/good/rgb, test/<defect>/{rgb,gt}) or "
-                         "magnetic tile (MT_Free/Imgs, MT_<defect>/Imgs with .png masks)")
+                         "ground_truth/), MVTec 3D-AD (train/good/rgb, test/<defect>/{rgb,gt}), "
+                         "magnetic tile (MT_Free/Imgs, MT_<defect>/Imgs with .png masks) or a folder "
+                         "built by hand (good/, test/good/, test/<defect>/, optionally masks/<defect>/)")
+    if masks not in ("require", "ignore"):
+        raise InputError(f"masks must be 'require' or 'ignore'; got {masks!r}")
     found = (_magnetic_tile(path, test_fraction, seed) if layout == "magnetic-tile"
-             else _mvtec3d(path) if layout == "mvtec-3d-rgb" else _mvtec(path))
+             else _mvtec3d(path) if layout == "mvtec-3d-rgb" else _hand_built(path) if layout == "folder"
+             else _mvtec(path))
     if not found.train:
-        raise InputError(f"{path}: no normal training images found ({layout} layout)")
-    missing = [f.name for f, d, m in zip(found.test, found.test_defects, found.masks)
+        where = {"folder": "good/", "magnetic-tile": "MT_Free/Imgs/", "mvtec-3d-rgb": "train/good/rgb/"}
+        raise InputError(f"{path}: no normal training images in {where.get(layout, 'train/good/')} "
+                         f"({layout} layout)")
+    if not any(d != "good" for d in found.test_defects):
+        warnings.warn(f"{path}: no defect images in the test set: only the good images' scores can be "
+                      "looked at", stacklevel=2)
+    good_masks = sum(m is not None for m, d in zip(found.masks, found.test_defects) if d == "good")
+    if good_masks:
+        warnings.warn(f"{path}: {good_masks} good test image(s) have a mask; ignored (good images are "
+                      "all normal)", stacklevel=2)
+    found.masks = [None if d == "good" or masks == "ignore" else m
+                   for m, d in zip(found.masks, found.test_defects)]
+    missing = [str(f.relative_to(path)) for f, d, m in zip(found.test, found.test_defects, found.masks)
                if d != "good" and m is None]
     if missing and found.has_masks:
         raise InputError(f"{path}: {len(missing)} defect image(s) have no mask (first: {missing[:3]}); add "
-                         "them, or remove the masks to evaluate at image level only")
+                         "them, or evaluate at image level only (--image-level)")
     return found
 
 
-def read_masks(files: list[Path | None], size: tuple[int, int]) -> np.ndarray:
-    """(N, H, W) bool masks at ``size`` (height, width); None gives an all-normal mask. Masks of
-    another size are resized (nearest); values above half the range are defect."""
+def read_masks(files: list[Path | None], size: tuple[int, int], images: list[Path] | None = None
+               ) -> np.ndarray:
+    """(N, H, W) bool masks at ``size`` (height, width); None gives an all-normal mask. Values
+    above half the mask's maximum are defect (0/255 and 0/1 masks alike). With ``images`` (each
+    mask's image), masks of another size than their image and masks with values other than 0 and
+    their maximum are counted and warned about once each."""
     from PIL import Image
 
     out = np.zeros((len(files), *size), bool)
+    other_size = grey_levels = 0
     for i, f in enumerate(files):
         if f is None:
             continue
-        with Image.open(f) as img:
-            img = img.convert("L")
-            if img.size != (size[1], size[0]):
-                img = img.resize((size[1], size[0]), Image.Resampling.NEAREST)
-            out[i] = np.asarray(img) > 127
+        try:
+            with Image.open(f) as img:
+                if images is not None:
+                    with Image.open(images[i]) as picture:
+                        other_size += picture.size != img.size
+                values = np.asarray(img.convert("L").resize((size[1], size[0]), Image.Resampling.NEAREST)
+                                    if img.size != (size[1], size[0]) else img.convert("L"))
+        except (OSError, SyntaxError, ValueError) as err:
+            raise InputError(f"{f}: not a readable mask image ({err}); replace or remove it") from None
+        grey_levels += bool(((values > 0) & (values < values.max())).any())
+        out[i] = values > values.max() / 2  # 0/255 and 0/1 masks alike
+    if images is not None and other_size:
+        warnings.warn(f"{other_size} mask(s) have another size than their image; resized (nearest)",
+                      stacklevel=2)
+    if images is not None and grey_levels:
+        warnings.warn(f"{grey_levels} mask(s) hold values other than 0 and their maximum; read as defect "
+                      "above half their maximum", stacklevel=2)
     return out
