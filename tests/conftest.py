@@ -84,3 +84,32 @@ def press_ctrl_c_in_epoch(monkeypatch, epoch: int) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(training, "mean_loss", interrupted)
+
+
+def render_in_browser(html: Path, shot: Path):
+    """Open ``html`` in headless Chromium: (images as [complete, naturalWidth], the page's text,
+    the URLs it requested, the dialogs it opened, its number of scripts); a screenshot to ``shot``."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        require("the chromium browser (apt-get install chromium)")
+    pytest.importorskip("playwright", reason="pip install playwright (a dev dependency)")
+    from playwright.sync_api import sync_playwright
+
+    requests, dialogs = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(html.as_uri())
+        page.wait_for_load_state("load")
+        images = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
+        text = page.inner_text("body")
+        scripts = page.evaluate("document.scripts.length")
+        page.screenshot(path=str(shot), full_page=False)
+        browser.close()
+    return images, text, requests, dialogs, scripts

@@ -11,7 +11,7 @@ from aedetect.data.images import ImageFolder
 from aedetect.data.inspection import inspection_layout, open_inspection, read_masks
 from aedetect.errors import InputError
 from aedetect.inspection_evaluation import evaluate_inspection
-from tests.conftest import real_data
+from tests.conftest import real_data, render_in_browser
 
 pytestmark = pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")
 
@@ -192,6 +192,13 @@ def test_fit_and_evaluate_an_inspection_folder_from_the_command_line(tmp_path):
     stored = config["metadata"]["maps"]  # set on the held-out training images at fit
     assert stored["images"] == 6 and metrics["pixel"]["map_threshold"] == stored["threshold"]
     assert 0 <= metrics["pixel"]["iou"] <= 1
+    html = (tmp_path / "e" / "report.html").read_text()
+    assert "<h2>Where the defects are</h2>" in html and "Worst misses" in html and "Per-region overlap" in html
+    images, text, requests, dialogs, scripts = render_in_browser(tmp_path / "e" / "report.html",
+                                                                 tmp_path / "shot.png")
+    assert len(images) >= 12 and all(done and width > 0 for done, width in images)
+    assert "Best hits" in text and "scratch" in text
+    assert [u for u in requests if not u.startswith(("file://", "data:"))] == [] and scripts == 0
     sc = run(app, ["score", str(tmp_path / "m"), str(root / "test" / "scratch"), "--out",
                    str(tmp_path / "s.csv"), "--maps", str(tmp_path / "maps")])
     assert sc.exit_code == 0, sc.output

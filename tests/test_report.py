@@ -9,7 +9,7 @@ from aedetect import AutoencoderDetector
 from aedetect.evaluation import evaluate
 from aedetect.report import plots
 from aedetect.report.outputs import write_evaluation
-from tests.conftest import require
+from tests.conftest import render_in_browser
 
 EVIL = "<script>alert(1)</script>"
 
@@ -101,27 +101,8 @@ def test_report_is_self_contained_escaped_and_small(report_dir):
 def test_report_in_a_real_browser(report_dir, tmp_path):
     """Headless Chromium renders the report: not blank, every image loaded, no request
     leaves the file, and the class named like a script tag is shown as text."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        require("the chromium browser (apt-get install chromium)")
-    pytest.importorskip("playwright", reason="pip install playwright (a dev dependency)")
-    from playwright.sync_api import sync_playwright
-
-    requests, dialogs = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto((report_dir / "report.html").as_uri())
-        page.wait_for_load_state("load")
-        images = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
-        text = page.inner_text("body")
-        scripts = page.evaluate("document.scripts.length")
-        page.screenshot(path=str(tmp_path / "shot.png"), full_page=False)
-        browser.close()
+    images, text, requests, dialogs, scripts = render_in_browser(report_dir / "report.html",
+                                                                 tmp_path / "shot.png")
     assert len(images) >= 12 and all(done and width > 0 for done, width in images)
     outside = [u for u in requests if not u.startswith(("file://", "data:"))]
     assert outside == []

@@ -23,7 +23,8 @@ class Evaluation:
     """A detector's result on one labelled test part. ``scores``: anomaly scores (higher = more
     anomalous); ``y``: 1 = anomaly; ``names``: class name per sample; ``metrics``: as
     :func:`threshold_metrics` returns them, plus ``seed`` and ``part``; ``per_class``: the AUROC
-    of each anomalous class against the normal samples."""
+    of each anomalous class against the normal samples; ``masks``: for inspection data, each test
+    image's mask file."""
 
     detector: object
     X: object
@@ -34,6 +35,7 @@ class Evaluation:
     part: str = "test"
     data: dict = field(default_factory=dict)
     per_class: dict[str, float] = field(default_factory=dict)
+    masks: list | None = None  # inspection data: each test image's defect mask file (None: none)
 
 
 def per_class_auroc(y, scores: np.ndarray, names: list[str]) -> dict[str, float]:
@@ -89,6 +91,7 @@ def evaluate_folder(model_dir: str | Path, data: str, normal: str | None = None,
         result.metrics |= map_metrics(detector, found, X, y, result.scores,
                                       kind=stored.get("kind", "squared"), sigma=stored.get("sigma", 4.0),
                                       threshold=stored.get("threshold"))
+        result.masks = found.masks
         return result
     if hasattr(detector, "encoder_"):  # a table: the rows held out at fit
         from aedetect.table_evaluation import test_part

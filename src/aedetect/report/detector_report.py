@@ -67,14 +67,16 @@ def _pick(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict, out: str | Path, *,
                     labels: list[str] | None = None, data: dict | None = None, latent: str = "pca",
-                    grid: int = 16, seed: int = 0, per_class: dict[str, float] | None = None) -> Path:
+                    grid: int = 16, seed: int = 0, per_class: dict[str, float] | None = None,
+                    masks: list | None = None) -> Path:
     """Write ``out`` (report.html) for ``detector`` scored on X_test.
 
     ``y_test``: 1 = anomaly; ``scores``: the detector's anomaly scores of
     X_test; ``metrics``: from the evaluation (with ``sweep`` and
     ``alternative_thresholds``); ``labels``: class name per test sample;
     ``data``: a summary of the data (name, normal classes, part...); ``per_class``: the AUROC of
-    each anomalous class (:func:`aedetect.evaluation.per_class_auroc`, computed here when None).
+    each anomalous class (:func:`aedetect.evaluation.per_class_auroc`, computed here when None);
+    ``masks``: inspection data's mask file per test image (adds the "where" section).
     Grids show ``grid`` samples; the latent plot at most 1,000 samples.
     """
     data = data or {}
@@ -152,6 +154,11 @@ def detector_report(detector, X_test, y_test, scores: np.ndarray, metrics: dict,
         from aedetect.report.table_report import table_sections
 
         sections += table_sections(detector, X_test, scores)
+    if masks is not None and "per_defect" in metrics:
+        from aedetect.report.inspection_report import inspection_sections
+
+        sections += inspection_sections(detector, X_test, y_test, scores, metrics, labels, masks,
+                                        map_settings=getattr(detector, "metadata_", {}).get("maps"))
 
     class_figures = [figure(plots.plot_class_counts(names, [r[1] for r in class_rows], normal_names),
                             "Test samples per class.")]

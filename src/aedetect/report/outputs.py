@@ -39,7 +39,8 @@ def write_evaluation(result: Evaluation | AudioEvaluation, out: str | Path, *, l
                for i, (y, s) in enumerate(zip(result.y, result.scores))))
     _plots(det.history_, result.y, result.scores, det.threshold_, m, out)
     detector_report(det, result.X, result.y, result.scores, m, out / "report.html", labels=result.names,
-                    data=result.data, latent=latent, per_class=result.per_class if result.names else None)
+                    data=result.data, latent=latent, per_class=result.per_class if result.names else None,
+                    masks=result.masks)
     return out
 
 

@@ -1,6 +1,6 @@
 """The report's sections for a table model: which columns drive the flags over the whole test
-set, and for the most anomalous rows each column's share of the score with the observed and the
-reconstructed (expected) values."""
+set, and for the most anomalous rows each column's share of the reconstruction error with the
+observed and the reconstructed (expected) values."""
 
 from __future__ import annotations
 
@@ -30,19 +30,20 @@ def table_sections(detector, X_test, scores: np.ndarray, rows: int = 5, columns:
     mean = basis.mean(axis=0)
     order = np.argsort(-mean)[:columns]
     names = list(c.error.columns)
+    which = "flagged" if flagged.any() else "all"
     drivers = figure(_bars([names[j] for j in order], mean[order],
-                           f"Mean share of the score, {'flagged' if flagged.any() else 'all'} test rows",
-                           "share of the score"),
-                     "Which columns drive the flags: each column's mean share of the anomaly score over "
-                     f"the {int(basis.shape[0])} {'flagged' if flagged.any() else ''} test rows.")
+                           f"Mean share of the reconstruction error, {which} test rows",
+                           "share of the error"),
+                     "Which columns drive the flags: each column's mean share of the reconstruction error "
+                     f"over the {int(basis.shape[0])} {'flagged' if flagged.any() else ''} test rows.")
     sections = [{"title": "Columns", "figures": [drivers]}]
     figures, tables = [], []
     for i in np.argsort(-scores)[:rows]:
         row = X_test.index[i]  # the row's number in the table
         top = np.argsort(-share[i])[:columns]
         bars = _bars([names[j] for j in top], share[i][top], f"row {row}, score {scores[i]:.4g}",
-                     "share of the score")
-        figures.append(figure(bars, f"Table row {row}: each column's share of its score."))
+                     "share of the error")
+        figures.append(figure(bars, f"Table row {row}: each column's share of its reconstruction error."))
         tables.append(table(["column", "share", "observed", "expected"],
                             [[names[j], float(share[i][j]), c.observed.iloc[i, j], c.expected.iloc[i, j]]
                              for j in top[:6]], caption=f"Table row {row}: observed and expected values"))
