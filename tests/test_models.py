@@ -95,6 +95,30 @@ def test_loss_goes_down(name):
         assert float(model.loss(x)) < 0.7 * first
 
 
+@pytest.mark.parametrize("loss", ["ssim", "ssim_l1"])
+def test_ssim_losses_train_and_are_the_structural_dissimilarity(loss):
+    from aedetect.maps import ssim
+
+    torch.manual_seed(0)
+    model = build_model("conv_ae", (1, 16, 16), {"channels": [16, 32], "loss": loss})
+    x = torch.rand(32, 1, 16, 1) * torch.rand(32, 1, 1, 16)
+    x_hat = torch.rand_like(x)
+    want = 1 - ssim(x_hat, x).mean() + (x_hat - x).abs().mean() * (loss == "ssim_l1")
+    assert torch.allclose(model.reconstruction_loss(x_hat, x), want)
+    assert float(model.reconstruction_loss(x, x)) == pytest.approx(0.0, abs=1e-6)
+    optimizers = make_optimizers(model, 3e-3)
+    with torch.no_grad():
+        first = float(model.eval().loss(x))
+    for epoch in range(1, 61):
+        model.train()
+        model.start_epoch(epoch)
+        training_step(model, x, optimizers)
+    with torch.no_grad():
+        assert float(model.eval().loss(x)) < 0.7 * first
+    with pytest.raises(InputError, match="images of at least 6 x 6"):
+        build_model("dense_ae", (20,), {"loss": loss})
+
+
 def test_vae_scores_and_beta_units():
     torch.manual_seed(0)
     vae = build_model("vae", (1, 28, 28)).eval()
@@ -134,6 +158,26 @@ def test_dae_corrupts_only_while_training():
     dae.eval()
     with torch.no_grad():
         assert torch.equal(dae.loss(x), dae.reconstruction_loss(dae(x), x))
+
+
+def test_synthetic_anomalies_change_the_blobs_only():
+    from aedetect.models.dae import synthetic_anomalies
+
+    torch.manual_seed(0)
+    x = torch.rand(200, 3, 24, 24)
+    altered, masks = synthetic_anomalies(x, 0.5)
+    assert altered.shape == x.shape and masks.shape == (200, 1, 24, 24)
+    assert 0.35 < float((masks.flatten(1).amax(dim=1) > 0).float().mean()) < 0.65  # about half altered
+    changed = (altered - x).abs().amax(dim=1, keepdim=True) > 1e-6
+    assert not (changed & (masks == 0)).any()  # nothing outside the blobs
+    hit = masks.flatten(1).amax(dim=1) > 0
+    share = masks[hit].flatten(1).mean(dim=1)
+    assert float(share.min()) > 0 and float(share.max()) <= 0.35  # blobs: 10-30% of an image
+    assert float(altered.min()) >= 0 and float(altered.max()) <= 1
+    dae = build_model("dae", (3, 24, 24), {"noise": "anomaly", "noise_level": 1.0})
+    assert not torch.equal(dae.corrupt(x[:4]), x[:4])
+    with pytest.raises(InputError, match="needs images"):
+        build_model("dae", (20,), {"noise": "anomaly"})
 
 
 def test_aae_clips_the_critic():

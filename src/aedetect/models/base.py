@@ -58,9 +58,16 @@ class Autoencoder(nn.Module):
 
     # ------------------------------------------------------------ training
     def reconstruction_loss(self, x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Mean over pixels and batch: squared error, or binary cross-entropy with loss='bce'."""
-        if self.config.loss == "bce":
+        """Mean over pixels and batch: squared error; binary cross-entropy with loss='bce'; 1 - SSIM
+        (11 x 11 Gaussian windows, as AE-SSIM) with loss='ssim', plus the absolute error with 'ssim_l1'."""
+        loss = self.config.loss
+        if loss == "bce":
             return nn.functional.binary_cross_entropy(x_hat, x)
+        if loss.startswith("ssim"):
+            from aedetect.maps import ssim
+
+            out = 1 - ssim(x_hat.clamp(0, 1), x).mean()
+            return out + nn.functional.l1_loss(x_hat, x) if loss == "ssim_l1" else out
         return nn.functional.mse_loss(x_hat, x)
 
     def objective(self, x: torch.Tensor) -> torch.Tensor:

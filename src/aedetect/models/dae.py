@@ -3,7 +3,12 @@ compares the reconstruction with the clean input, and clean inputs are scored.
 
 ``noise="gaussian"`` adds N(0, noise_level^2) to the [0, 1]-scaled input
 (clipped back to [0, 1]); ``noise="mask"`` sets a random ``noise_level``
-fraction of the input values to 0.
+fraction of the input values to 0; ``noise="anomaly"`` (images) pastes synthetic
+anomalies made from the normal images themselves, as DRAEM does but with no external
+texture set, into a ``noise_level`` share of the images: blobs of smooth random noise
+(value noise at a random scale, thresholded) filled, at a random opacity, with the same
+place of another image of the batch or with a distorted copy of the image (brightness and
+contrast changed, mirrored).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 from aedetect.errors import InputError
 from aedetect.models.base import Autoencoder
@@ -20,8 +26,8 @@ from aedetect.models.registry import register
 
 @dataclass
 class DAEConfig(ArchConfig):
-    noise: str = "gaussian"  # "gaussian" or "mask"
-    noise_level: float = 0.2  # standard deviation, or fraction of values masked
+    noise: str = "gaussian"  # "gaussian", "mask" or "anomaly"
+    noise_level: float = 0.2  # standard deviation, fraction of values masked, or of images altered
 
 
 @register("dae")
@@ -30,10 +36,14 @@ class DAE(Autoencoder):
 
     def __init__(self, input_shape: tuple[int, ...], config: DAEConfig):
         super().__init__(input_shape, config)
-        if config.noise not in ("gaussian", "mask"):
-            raise InputError(f"DAE noise must be 'gaussian' or 'mask'; got {config.noise!r}")
+        if config.noise not in ("gaussian", "mask", "anomaly"):
+            raise InputError(f"DAE noise must be 'gaussian', 'mask' or 'anomaly'; got {config.noise!r}")
+        if config.noise == "anomaly" and len(input_shape) != 3:
+            raise InputError("DAE noise='anomaly' pastes image patches: it needs images, not vectors")
 
     def corrupt(self, x: torch.Tensor) -> torch.Tensor:
+        if self.config.noise == "anomaly":
+            return synthetic_anomalies(x, self.config.noise_level)[0]
         if self.config.noise == "mask":
             return x * (torch.rand_like(x) >= self.config.noise_level)
         return (x + torch.randn_like(x) * self.config.noise_level).clamp(0.0, 1.0)
@@ -41,3 +51,33 @@ class DAE(Autoencoder):
     def objective(self, x: torch.Tensor) -> torch.Tensor:
         noisy = self.corrupt(x) if self.training else x
         return self.reconstruction_loss(self(noisy), x)
+
+
+def blob_masks(n: int, height: int, width: int, device=None) -> torch.Tensor:
+    """(n, 1, H, W) float masks of random smooth blobs: a coarse random grid (2 to 16 cells a side)
+    upsampled bilinearly, above its 70-90th percentile; at least one pixel per mask."""
+    masks = torch.empty(n, 1, height, width, device=device)
+    for i in range(n):
+        cells = int(2 ** torch.randint(1, 5, ()).item())
+        field = F.interpolate(torch.rand(1, 1, cells + 1, cells + 1, device=device), size=(height, width),
+                              mode="bilinear", align_corners=True)
+        level = torch.quantile(field.flatten(), 0.7 + 0.2 * torch.rand(()).item())
+        masks[i] = (field >= level).float()[0]
+    return masks
+
+
+def synthetic_anomalies(x: torch.Tensor, share: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(altered images, their masks (B, 1, H, W)) of images x (B, C, H, W) in [0, 1]: a ``share``
+    of them gets a blob filled with another image of the batch (half) or a distorted copy of
+    itself (half), at an opacity from 0.5 to 1; the others are returned unchanged, mask 0."""
+    b = x.shape[0]
+    chosen = (torch.rand(b, device=x.device) < share).float().view(b, 1, 1, 1)
+    masks = blob_masks(b, x.shape[2], x.shape[3], x.device) * chosen
+    other = x.roll(1, dims=0)  # another normal image
+    gain = 0.6 + 0.8 * torch.rand(b, 1, 1, 1, device=x.device)
+    shift = 0.3 * (torch.rand(b, 1, 1, 1, device=x.device) - 0.5)
+    distorted = ((x - 0.5) * gain + 0.5 + shift).flip(-1).clamp(0, 1)  # contrast, brightness, mirrored
+    use_other = (torch.rand(b, 1, 1, 1, device=x.device) < 0.5).float()
+    fill = use_other * other + (1 - use_other) * distorted
+    opacity = (0.5 + 0.5 * torch.rand(b, 1, 1, 1, device=x.device)) * masks
+    return x * (1 - opacity) + fill * opacity, masks

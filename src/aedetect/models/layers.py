@@ -24,6 +24,8 @@ from torch import nn
 
 from aedetect.errors import InputError
 
+LOSSES = ("mse", "bce", "ssim", "ssim_l1")
+
 
 @dataclass
 class ArchConfig:
@@ -37,7 +39,9 @@ class ArchConfig:
     activation: str = "relu"  # "relu" or "leaky_relu"
     negative_slope: float = 0.01  # of leaky_relu
     norm: str | None = None  # "batch": batch normalisation before every hidden activation
-    loss: str = "mse"  # training reconstruction loss: "mse" or "bce" (scores are always MSE)
+    # training reconstruction loss: "mse", "bce", "ssim" (1 - SSIM, images) or "ssim_l1" (1 - SSIM plus
+    # the absolute error, images); scores are always MSE
+    loss: str = "mse"
     output: str = "sigmoid"  # last activation: "sigmoid" (inputs in [0, 1]) or "linear" (unbounded)
     # the self-supervised transform task, see aedetect.models.transforms
     augment: str | None = None  # "hflip": training images mirrored at random (natural images)
@@ -88,11 +92,15 @@ def resolve_arch(config: ArchConfig, input_shape: tuple[int, ...]) -> str:
             "features: reshape them to images (e.g. X.reshape(-1, 28, 28)) or use a dense network"
         )
     for name, allowed in (("activation", ("relu", "leaky_relu")), ("norm", (None, "batch")),
-                          ("loss", ("mse", "bce")), ("output", ("sigmoid", "linear"))):
+                          ("loss", LOSSES), ("output", ("sigmoid", "linear"))):
         if getattr(config, name) not in allowed:
             raise InputError(f"{name} must be one of {allowed}; got {getattr(config, name)!r}")
     if config.loss == "bce" and config.output == "linear":
         raise InputError("loss='bce' needs outputs in (0, 1): use output='sigmoid' or loss='mse'")
+    if config.loss.startswith("ssim") and (len(input_shape) != 3 or min(input_shape[1:]) < 6):
+        raise InputError(f"loss={config.loss!r} compares local image structure in 11 x 11 windows: it needs "
+                         f"images of at least 6 x 6 pixels; got inputs of shape {tuple(input_shape)}; use "
+                         "loss='mse'")
     return arch
 
 
