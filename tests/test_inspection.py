@@ -213,3 +213,27 @@ def test_fit_and_evaluate_an_inspection_folder_from_the_command_line(tmp_path):
                       str(tmp_path / "s2.csv"), "--maps", str(tmp_path / "maps")])
     assert again.exit_code == 2 and "not an empty folder" in again.output
     assert not (tmp_path / "s2.csv").exists()
+
+
+def test_the_inspection_benchmark_runs_the_floor_and_a_model_on_the_same_images(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from aedetect.cli.main import app
+
+    mvtec(tmp_path / "data" / "mvtec-screw", n_train=40, n_test=4)
+    res = CliRunner().invoke(app, ["benchmark", "inspection", "--data", str(tmp_path / "data"), "--classes",
+                                   "screw", "--models", "mean-image,ae-ssim", "--seeds", "2", "--epochs", "2",
+                                   "--image-size", "24", "-q", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    found = json.loads((tmp_path / "b" / "results.json").read_text())
+    rows = found["rows"]
+    assert [(r["config"], r["seed"]) for r in rows] == [("mean-image", 0), ("ae-ssim", 0), ("ae-ssim", 1)]
+    assert all(r["test_images"] == 8 and 0 <= r["image_auroc"] <= 1 and 0 <= r["aupro"] <= 1 for r in rows)
+    floor = found["summary"]["screw"]["mean-image"]
+    assert floor["seeds"] == 1 and floor["pixel_auroc"]["mean"] > 0.8  # bright squares on a dark part
+    assert "| ae-ssim | 2 |" in (tmp_path / "b" / "results.md").read_text()
+    bad = CliRunner().invoke(app, ["benchmark", "inspection", "--data", str(tmp_path / "data"), "--classes",
+                                   "tire", "--out", str(tmp_path / "c")])
+    assert bad.exit_code == 2 and "mvtec3d-tire: not found" in bad.output

@@ -37,13 +37,14 @@ def map_threshold(detector, normal_files, kind: str, sigma: float, percentile: f
 
 def map_metrics(detector, data: InspectionSet, X, y: np.ndarray, scores: np.ndarray, *,
                 kind: str = "squared", sigma: float = 4.0, normal_files=None,
-                threshold: float | None = None) -> dict:
+                threshold: float | None = None, maps: np.ndarray | None = None) -> dict:
     """The map-based metrics of the test images X (``y``: 1 = defective; ``scores``: their image
     scores): the map maximum as an image score, pixel metrics where there are masks, and each
     defect type against the good images. ``normal_files``: normal images for the map threshold
     (default: the data's validation images), or a ``threshold`` already set on normal images
-    (``aedetect fit`` stores one); neither: no IoU / Dice."""
-    maps = detector.anomaly_map(X, kind=kind, sigma=sigma)
+    (``aedetect fit`` stores one); neither: no IoU / Dice. ``maps``: the test images' maps, when
+    already made."""
+    maps = detector.anomaly_map(X, kind=kind, sigma=sigma) if maps is None else maps
     map_max = maps.reshape(len(maps), -1).max(axis=1)
     out = {"map": {"kind": kind, "sigma": sigma}, "per_defect": {},
            "image_map_max_auroc": evaluate_scores(y, map_max, np.inf)["auroc"]}

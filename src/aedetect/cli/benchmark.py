@@ -14,9 +14,11 @@ from aedetect.errors import InputError
 
 
 def benchmark(
-    protocol: str = typer.Argument(..., help="paper-mnist, paper-cifar, one-class, caltech-airplanes or "
+    protocol: str = typer.Argument(..., help="paper-mnist, paper-cifar, one-class, caltech-airplanes, "
                                    "tabular (ADBench tables; --models from aedetect, iforest, ecod, knn, "
-                                   "knn-std, pyod-ae, pyod-vae, deepsvdd; --classes picks tables)."),
+                                   "knn-std, pyod-ae, pyod-vae, deepsvdd; --classes picks tables) or "
+                                   "inspection (--models from mean-image, ae-l2, ae-ssim, dae-anomaly; "
+                                   "--classes from tire, magnetic-tile, screw; --image-size)."),
     data: Path = typer.Option(Path("../shared/data"), help="The data folder (or the data set's own "
                               "folder): mnist/, fashion-mnist/, cifar10-jpeg/ or cifar-10-batches-py/, "
                               "caltech101/."),
@@ -43,6 +45,8 @@ def benchmark(
     resume: bool = typer.Option(False, "--resume", help="Go on with a stopped run of the same command: "
                                 "the runs it finished (kept in OUT/runs/ until the results are written) "
                                 "are loaded, the others trained."),
+    image_size: int = typer.Option(128, min=16, max=1024, help="inspection: images are resized to this "
+                                   "square size."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Train and test every model and seed on the protocol's splits; compare with published numbers."""
@@ -56,10 +60,13 @@ def benchmark(
     from aedetect.files import write_json, write_text
     from aedetect.training import LR_SCHEDULES
 
-    if protocol == "tabular":
+    if protocol in ("tabular", "inspection"):
         with user_errors():
             check_out(out, folder=True)
-            _tabular(data, out, models, seeds, epochs, classes, jobs, resume, quiet)
+            if protocol == "tabular":
+                _tabular(data, out, models, seeds, epochs, classes, jobs, resume, quiet)
+            else:
+                _inspection(data, out, models, seeds, epochs, classes, image_size, jobs, resume, quiet)
         return
     with user_errors():
         check_out(out, folder=True)
@@ -149,3 +156,34 @@ def _tabular(data: Path, out: Path, models: str, seeds: int, epochs: int | None,
 
     shutil.rmtree(store, ignore_errors=True)
     print(tabular.markdown(summary))
+
+
+def _inspection(data: Path, out: Path, models: str, seeds: int, epochs: int | None, classes: str | None,
+                size: int, jobs: int, resume: bool, quiet: bool) -> None:
+    """``aedetect benchmark inspection``: maps of image models on the inspection data sets."""
+    from aedetect.benchmarking import inspection
+    from aedetect.benchmarking.runner import provenance
+    from aedetect.console import progress
+    from aedetect.files import write_json, write_text
+
+    configs = list(inspection.CONFIGS) if models == "cae,vae,aae" else [m.strip() for m in models.split(",")]
+    sets = classes.split(",") if classes else list(inspection.SETS)
+    store = out / "runs"
+    if store.is_dir() and any(store.iterdir()) and not resume:
+        raise InputError(f"{store} holds finished runs of a stopped benchmark: add --resume to go on")
+    n = sum(1 if inspection.CONFIGS.get(c, ("x",))[0] is None else seeds for c in configs) * len(sets)
+    with progress(0 if quiet else 1) as bar:
+        task = bar.add_task("inspection", total=n, info="")
+        rows = inspection.run(data, sets=sets, configs=configs, seeds=tuple(range(seeds)), size=size,
+                              epochs=epochs or 30, jobs=jobs, store=store,
+                              on_run=lambda *unit: bar.update(task, advance=1, info=" ".join(map(str, unit))))
+    summary = inspection.summarise(rows)
+    meta = {**provenance(list(range(seeds))), "protocol": "inspection", "data": str(data), "jobs": jobs,
+            "image_size": size, "epochs": epochs or 30, "map_sigma": inspection.SIGMA}
+    write_json(out / "results.json", {"provenance": meta, "summary": summary, "rows": rows})
+    head = "\n".join(f"- {k}: {v}" for k, v in meta.items())
+    write_text(out / "results.md", f"# inspection\n\n{head}\n\n{inspection.markdown(summary)}\n")
+    import shutil
+
+    shutil.rmtree(store, ignore_errors=True)
+    print(inspection.markdown(summary))

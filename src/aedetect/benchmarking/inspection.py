@@ -1,0 +1,163 @@
+"""The inspection benchmark: where is the defect? Image models on inspection data sets (MVTec 3D-AD
+tire, magnetic tile, MVTec AD screw in ``../shared/data``), the untrained mean-image map as the
+floor, every configuration on the same images and seeds, in one run.
+
+Each configuration trains on the normal training images at ``size`` x ``size`` and maps the test
+images (:meth:`~aedetect.detector.AutoencoderDetector.anomaly_map`, smoothed by ``SIGMA``); an
+image's score is its map's maximum. Metrics: image AUROC, and where the data set has masks pixel
+AUROC, AUPRO (FPR <= 0.3) and pixel AP, overall and per defect type. Each finished (data set,
+configuration, seed) is stored in ``store`` so that a stopped run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from aedetect.errors import InputError
+
+SETS = {"tire": "mvtec3d-tire", "magnetic-tile": "magnetic-tile", "screw": "mvtec-screw"}
+SIGMA = 4.0
+# name -> (model, model options, map kind); "mean-image" trains nothing
+CONFIGS = {
+    "mean-image": (None, {}, "squared"),
+    "ae-l2": ("conv_ae", {"norm": "batch"}, "squared"),
+    "ae-ssim": ("conv_ae", {"norm": "batch", "loss": "ssim"}, "ssim"),
+    "dae-anomaly": ("dae", {"norm": "batch", "noise": "anomaly", "noise_level": 0.5, "loss": "ssim_l1"},
+                    "squared"),
+}
+
+
+class MeanImage:
+    """The untrained floor: an image's map is its squared difference to the mean training image,
+    averaged over the channels and smoothed as the models' maps are."""
+
+    threshold_ = float("inf")  # no threshold: the benchmark is threshold-free
+
+    def fit(self, X) -> MeanImage:
+        self.mean_ = np.asarray(X, dtype=np.float64).mean(axis=0) / 255.0
+        return self
+
+    def anomaly_map(self, X, kind: str = "squared", sigma: float = SIGMA) -> np.ndarray:
+        import torch
+
+        from aedetect.maps import blur
+
+        diff = (np.asarray(X, dtype=np.float64) / 255.0 - self.mean_) ** 2
+        diff = diff.mean(axis=3) if diff.ndim == 4 else diff
+        return blur(torch.from_numpy(diff[:, None]).float(), sigma)[:, 0].numpy()
+
+
+def run_one(root: str, dataset: str, config: str, seed: int, size: int, epochs: int) -> dict:
+    """Train ``config`` on one data set with ``seed``; map and score its test images once."""
+    import torch
+
+    from aedetect.data.images import ImageFolder
+    from aedetect.data.inspection import open_inspection
+    from aedetect.detector import AutoencoderDetector
+    from aedetect.inspection_evaluation import map_metrics, test_images
+
+    torch.set_num_threads(1)
+    data = open_inspection(Path(root) / SETS[dataset], seed=0)  # magnetic tile: one fixed split
+    model, options, kind = CONFIGS[config]
+    X = np.asarray(ImageFolder(data.train, size=(size, size)))
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if model is None:
+            det = MeanImage().fit(X)
+            det.input_shape_ = X.shape[1:]
+        else:
+            det = AutoencoderDetector(model=model, model_options=options, epochs=epochs, random_state=seed,
+                                      verbose=0).fit(X)
+        trained = time.perf_counter()
+        T, y = test_images(det, data)
+        maps = det.anomaly_map(T, kind=kind, sigma=SIGMA)
+        scores = maps.reshape(len(maps), -1).max(axis=1)
+        found = map_metrics(det, data, T, y, scores, kind=kind, sigma=SIGMA, normal_files=[], maps=maps)
+    from aedetect.metrics import evaluate_scores
+
+    pixel = found["pixel"] if isinstance(found["pixel"], dict) else {}
+    return {"set": dataset, "config": config, "seed": seed, "size": size, "epochs": epochs if model else 0,
+            "image_auroc": evaluate_scores(y, scores, np.inf)["auroc"], "pixel_auroc": pixel.get("auroc"),
+            "aupro": pixel.get("aupro"), "pixel_ap": pixel.get("ap"), "per_defect": found["per_defect"],
+            "train_seconds": trained - start, "score_seconds": time.perf_counter() - trained,
+            "test_images": len(T)}
+
+
+def run(root: Path, *, sets=tuple(SETS), configs=tuple(CONFIGS), seeds=(0, 1, 2), size: int = 128,
+        epochs: int = 30, jobs: int = 1, store: Path | None = None, on_run=None) -> list[dict]:
+    """Every (data set, configuration, seed) once, ``jobs`` at a time; rows in a fixed order. The
+    mean-image map has no seed: it runs once per data set."""
+    for s in sets:
+        if s not in SETS:
+            raise InputError(f"unknown inspection set {s!r}; choose from {', '.join(SETS)}")
+        if not (Path(root) / SETS[s]).is_dir():
+            raise InputError(f"{Path(root) / SETS[s]}: not found (the {s} data set)")
+    for c in configs:
+        if c not in CONFIGS:
+            raise InputError(f"unknown configuration {c!r}; choose from {', '.join(CONFIGS)}")
+    units = [(str(root), s, c, seed) for s in sets for c in configs
+             for seed in (seeds[:1] if CONFIGS[c][0] is None else seeds)]
+    rows: list[dict | None] = [_stored(store, u) for u in units]
+    todo = [i for i, r in enumerate(rows) if r is None]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {i: pool.submit(run_one, *units[i], size, epochs) for i in todo}
+        for i, future in futures.items():
+            rows[i] = future.result()
+            if store is not None:
+                store.mkdir(parents=True, exist_ok=True)
+                _path(store, units[i]).write_text(json.dumps(rows[i]))
+            if on_run:
+                on_run(*units[i][1:])
+    return rows
+
+
+def _path(store: Path, unit) -> Path:
+    return store / f"{unit[1]}.{unit[2]}.{unit[3]}.json"
+
+
+def _stored(store: Path | None, unit) -> dict | None:
+    if store is None or not _path(store, unit).is_file():
+        return None
+    return json.loads(_path(store, unit).read_text())
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Per data set and configuration: the mean (and standard deviation over seeds) of each metric."""
+    out: dict = {}
+    for r in rows:
+        out.setdefault(r["set"], {}).setdefault(r["config"], []).append(r)
+    keys = ("image_auroc", "pixel_auroc", "aupro", "pixel_ap", "train_seconds", "score_seconds")
+    return {s: {c: {"seeds": len(runs), **{k: _mean_sd([r[k] for r in runs]) for k in keys}}
+                for c, runs in by_config.items()} for s, by_config in out.items()}
+
+
+def _mean_sd(values: list) -> dict | None:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"mean": statistics.mean(values), "sd": statistics.stdev(values) if len(values) > 1 else 0.0}
+
+
+def markdown(summary: dict) -> str:
+    """One table per data set: each configuration's metrics, mean +- sd over seeds."""
+    def cell(v, digits=3):
+        return "n/a" if v is None else f"{v['mean']:.{digits}f} ± {v['sd']:.{digits}f}"
+
+    parts = []
+    for s, by_config in summary.items():
+        lines = ["| configuration | seeds | image AUROC | pixel AUROC | AUPRO | pixel AP | train s | "
+                 "score s |", "|---|---|---|---|---|---|---|---|"]
+        for c, v in by_config.items():
+            lines.append(f"| {c} | {v['seeds']} | {cell(v['image_auroc'])} | {cell(v['pixel_auroc'])} | "
+                         f"{cell(v['aupro'])} | {cell(v['pixel_ap'])} | {cell(v['train_seconds'], 0)} | "
+                         f"{cell(v['score_seconds'], 1)} |")
+        parts.append(f"**{s}**\n\n" + "\n".join(lines))
+    return "\n\n".join(parts)
