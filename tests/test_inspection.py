@@ -8,7 +8,7 @@ from PIL import Image
 
 from aedetect import AutoencoderDetector
 from aedetect.data.images import ImageFolder
-from aedetect.data.inspection import inspection_layout, open_inspection, read_masks
+from aedetect.data.inspection import check_masks, inspection_layout, open_inspection, read_masks
 from aedetect.errors import InputError
 from aedetect.inspection_evaluation import evaluate_inspection
 from tests.conftest import real_data, render_in_browser
@@ -93,7 +93,7 @@ def test_a_hand_built_folder_and_its_mask_problems(tmp_path):
     data = open_inspection(root)
     assert data.layout == "folder" and len(data.train) == 30 and data.has_masks
     assert data.test_defects.count("dent") == 4 and data.test_defects.count("good") == 4
-    masks = read_masks(data.masks, (24, 24), data.test)
+    masks = read_masks(data.masks, (24, 24))
     assert masks[data.test_defects.index("dent")].sum() == 25  # a 0/1 mask: the 5x5 square
     save_mask(root / "masks" / "good" / "t0.png", np.full((24, 24), 255, np.uint8))
     with pytest.warns(UserWarning, match="1 good test image"):
@@ -122,14 +122,17 @@ def test_mask_sizes_and_grey_levels_are_warned_about_once(tmp_path):
         images.append(tmp_path / f"i{i}.png")
         masks.append(tmp_path / f"m{i}.png")
     with pytest.warns(UserWarning) as caught:
-        got = read_masks(masks, (24, 24), images)
+        check_masks(masks, images)
+    got = read_masks(masks, (24, 24))
     messages = [str(w.message) for w in caught]
     assert any("3 mask(s) have another size" in m for m in messages)
     assert any("2 mask(s) hold values other than 0" in m for m in messages)
     assert got[0, 4:12, 4:12].all() and not got[0, 0, 0] and not got[1, 0, 0]  # 90 < 255 / 2
     (tmp_path / "bad.png").write_bytes(b"not a png")
-    with pytest.raises(InputError, match="bad.png: not a readable mask"):
-        read_masks([tmp_path / "bad.png"], (24, 24))
+    for check in (lambda: read_masks([tmp_path / "bad.png"], (24, 24)),
+                  lambda: check_masks([tmp_path / "bad.png"], images[:1])):
+        with pytest.raises(InputError, match="bad.png: not a readable mask"):
+            check()
 
 
 def test_masks_are_resized_nearest_and_thresholded(tmp_path):

@@ -170,34 +170,46 @@ def open_inspection(path: str | Path, *, test_fraction: float = 0.2, seed: int =
     return found
 
 
-def read_masks(files: list[Path | None], size: tuple[int, int], images: list[Path] | None = None
-               ) -> np.ndarray:
-    """(N, H, W) bool masks at ``size`` (height, width); None gives an all-normal mask. Values
-    above half the mask's maximum are defect (0/255 and 0/1 masks alike). With ``images`` (each
-    mask's image), masks of another size than their image and masks with values other than 0 and
-    their maximum are counted and warned about once each."""
+def check_masks(files: list[Path | None], images: list[Path]) -> None:
+    """Warn once each, with a count, about masks of another size than their image and masks with
+    values other than 0 and their maximum; an unreadable mask raises InputError naming it."""
+    from PIL import Image
+
+    other_size = grey_levels = 0
+    for mask, image in zip(files, images):
+        if mask is None:
+            continue
+        try:
+            with Image.open(mask) as m, Image.open(image) as picture:
+                other_size += picture.size != m.size
+                values = np.asarray(m.convert("L"))
+        except (OSError, SyntaxError, ValueError) as err:
+            raise InputError(f"{mask}: not a readable mask image ({err}); replace or remove it") from None
+        grey_levels += bool(((values > 0) & (values < values.max())).any())
+    if other_size:
+        warnings.warn(f"{other_size} mask(s) have another size than their image; resized (nearest)",
+                      stacklevel=2)
+    if grey_levels:
+        warnings.warn(f"{grey_levels} mask(s) hold values other than 0 and their maximum; read as defect "
+                      "above half their maximum", stacklevel=2)
+
+
+def read_masks(files: list[Path | None], size: tuple[int, int]) -> np.ndarray:
+    """(N, H, W) bool masks at ``size`` (height, width), resized nearest; None gives an all-normal
+    mask. Values above half the mask's maximum are defect (0/255 and 0/1 masks alike)."""
     from PIL import Image
 
     out = np.zeros((len(files), *size), bool)
-    other_size = grey_levels = 0
     for i, f in enumerate(files):
         if f is None:
             continue
         try:
             with Image.open(f) as img:
-                if images is not None:
-                    with Image.open(images[i]) as picture:
-                        other_size += picture.size != img.size
-                values = np.asarray(img.convert("L").resize((size[1], size[0]), Image.Resampling.NEAREST)
-                                    if img.size != (size[1], size[0]) else img.convert("L"))
+                img = img.convert("L")
+                if img.size != (size[1], size[0]):
+                    img = img.resize((size[1], size[0]), Image.Resampling.NEAREST)
+                values = np.asarray(img)
         except (OSError, SyntaxError, ValueError) as err:
             raise InputError(f"{f}: not a readable mask image ({err}); replace or remove it") from None
-        grey_levels += bool(((values > 0) & (values < values.max())).any())
         out[i] = values > values.max() / 2  # 0/255 and 0/1 masks alike
-    if images is not None and other_size:
-        warnings.warn(f"{other_size} mask(s) have another size than their image; resized (nearest)",
-                      stacklevel=2)
-    if images is not None and grey_levels:
-        warnings.warn(f"{grey_levels} mask(s) hold values other than 0 and their maximum; read as defect "
-                      "above half their maximum", stacklevel=2)
     return out

@@ -46,7 +46,7 @@ def inspection_sections(detector, X, y: np.ndarray, scores: np.ndarray, metrics:
                         mask_files: list, *, map_settings: dict | None = None) -> list[dict]:
     """Report sections for test images X (``y``: 1 = defective) with mask files (None: none)."""
     from aedetect.data.inspection import read_masks
-    from aedetect.metrics import AUPRO_MAX_FPR, pro_curve
+    from aedetect.metrics import AUPRO_MAX_FPR
 
     settings = map_settings or {}
     kind, sigma = settings.get("kind", "squared"), settings.get("sigma", 4.0)
@@ -78,9 +78,8 @@ def inspection_sections(detector, X, y: np.ndarray, scores: np.ndarray, metrics:
         section["figures"].append(figure(_overlays(images, maps, masks, titles, top),
                                          f"{caption}: the anomaly map over the image"
                                          + (", the true defect outlined in green." if have_masks else ".")))
-    if have_masks and isinstance(pixel, dict):
-        maps = detector.anomaly_map(X, kind=kind, sigma=sigma)
-        fpr, pro = pro_curve(read_masks(mask_files, maps.shape[1:]), maps)
+    if "pro_curve" in metrics and isinstance(pixel, dict):
+        fpr, pro = (np.asarray(metrics["pro_curve"][k]) for k in ("fpr", "pro"))
         section["figures"].append(figure(_pro_figure(fpr, pro, AUPRO_MAX_FPR, pixel["aupro"]),
                                          "Per-region overlap against the false positive rate: each "
                                          "defect region counts once, whatever its size."))
