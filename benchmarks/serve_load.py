@@ -132,6 +132,10 @@ def run_phase(server: Server, pools: dict, *, clients: int, seconds: float, malf
         with lock:
             retried[0] += client.retried
 
+    def counts() -> dict:  # requests and batches per model since the server started
+        return {m["name"]: m["served"] for m in Client(server.url, retries=40, retry_wait=0.25).models()}
+
+    before = counts()
     threads = [threading.Thread(target=client_loop, args=(k,)) for k in range(clients)]
     began = time.perf_counter()
     for t in threads:
@@ -145,6 +149,8 @@ def run_phase(server: Server, pools: dict, *, clients: int, seconds: float, malf
             restarted = True
         time.sleep(1.0)
     elapsed = time.perf_counter() - began
+    after = counts()
+    served = {name: {k: v[k] - (0 if restarted else before[name][k]) for k in v} for name, v in after.items()}
     memory = [m for m in memory if m == m]
     ordered = sorted(latencies)
     return {"clients": clients, "seconds": round(elapsed, 1), "good_requests": len(latencies),
@@ -154,6 +160,8 @@ def run_phase(server: Server, pools: dict, *, clients: int, seconds: float, malf
             "wrong_scores": len(wrong), "errors": len(errors), "error_examples": errors[:3],
             "malformed_refused": len(bad_refused), "malformed_answered": len(bad_answered),
             "retried": retried[0], "restarted": restarted,
+            "requests_per_batch": {name: round(v["requests"] / max(v["batches"], 1), 2)
+                                   for name, v in served.items()},
             "rss_mb_first": round(memory[0], 1) if memory else None,
             "rss_mb_peak": round(max(memory), 1) if memory else None,
             "rss_mb_last": round(memory[-1], 1) if memory else None}
@@ -209,14 +217,15 @@ def main() -> None:
         finally:
             server.stop()
     lines = ["| phase | clients | s | good requests | req/s | p50 ms | p99 ms | wrong scores | errors | "
-             "malformed refused / answered | retried | RSS MB first / peak / last |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "malformed refused / answered | retried | RSS MB first / peak / last | requests per batch |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, p in phases.items():
         lines.append(f"| {name} | {p['clients']} | {p['seconds']} | {p['good_requests']:,} | "
                      f"{p['requests_per_second']} | {p['p50_ms']} | {p['p99_ms']} | {p['wrong_scores']} | "
                      f"{p['errors']} | {p['malformed_refused']} / {p['malformed_answered']} | "
                      f"{p['retried']} | "
-                     f"{p['rss_mb_first']} / {p['rss_mb_peak']} / {p['rss_mb_last']} |")
+                     f"{p['rss_mb_first']} / {p['rss_mb_peak']} / {p['rss_mb_last']} | "
+                     + ", ".join(f"{k} {v}" for k, v in p["requests_per_batch"].items()) + " |")
     text = (f"**`aedetect serve` under load: one PNG (28x28 MNIST, conv AE) or one table row (cardio, "
             f"21 columns) per request, {args.clients} clients, server scoring threads {args.threads}; "
             f"clients and server on the same 2-core machine**\n\n" + "\n".join(lines)

@@ -222,6 +222,8 @@ def test_malformed_requests_among_good_ones_under_concurrency(server, folders):
     assert len(answers) == 32
     for i, score in answers:
         assert score == pytest.approx(want[i], rel=1e-5)
+    served = {m["name"]: m["served"] for m in Client(server.url).models()}["vec"]
+    assert served["requests"] >= 32 and 1 <= served["batches"] <= served["requests"]
 
 
 def test_micro_batches_group_requests_and_isolate_a_failing_one():

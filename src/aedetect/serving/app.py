@@ -101,11 +101,15 @@ def build_app(models: list[ServedModel], *, limits: Limits | None = None, token:
     async def health(request: Request):
         return JSONResponse({"status": "ok", "models": len(models)})
 
+    def described(m: ServedModel) -> dict:
+        b = batchers[m.name]
+        return {**m.describe(), "served": {"requests": b.requests, "batches": b.batches}}
+
     async def list_models(request: Request):
-        return JSONResponse([m.describe() for m in models])
+        return JSONResponse([described(m) for m in models])
 
     async def describe(request: Request):
-        return JSONResponse(model_for(request).describe())
+        return JSONResponse(described(model_for(request)))
 
     async def score(request: Request):
         served = model_for(request)

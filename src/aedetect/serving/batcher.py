@@ -22,7 +22,7 @@ class MicroBatcher:
         self.max_batch, self.max_wait = max_batch, max_wait
         self.queue: asyncio.Queue | None = None
         self.task: asyncio.Task | None = None
-        self.batches = 0  # scored so far (how well requests were grouped: requests / batches)
+        self.batches = self.requests = 0  # scored so far: requests / batches says how well they grouped
 
     def start(self) -> None:
         self.queue = asyncio.Queue()
@@ -37,6 +37,7 @@ class MicroBatcher:
     async def submit(self, inputs, count: int):
         """The scores of ``inputs`` (``count`` samples), scored with whatever arrives meanwhile."""
         future = asyncio.get_running_loop().create_future()
+        self.requests += 1
         await self.queue.put((inputs, count, future))
         return await future
 
