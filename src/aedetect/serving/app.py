@@ -117,6 +117,7 @@ def build_app(models: list[ServedModel], *, limits: Limits | None = None, token:
         unknown = set(options) - OPTIONS
         if unknown:
             raise RequestError(422, f"unknown option(s) {sorted(unknown)}; known: {sorted(OPTIONS)}")
+        served.check_options(options)
         inputs = await _inputs(request, served, limits)
         scores = await batchers[served.name].submit(inputs, served.count(inputs))
         extras = {}
@@ -151,22 +152,28 @@ def build_app(models: list[ServedModel], *, limits: Limits | None = None, token:
 
 
 async def _inputs(request: Request, served: ServedModel, limits: Limits):
-    """The model's input from the request body, by its content type."""
+    """The model's input from the request body, by its content type; decoding (JSON, images, audio,
+    CSV) runs on a helper thread, so the service keeps accepting requests meanwhile."""
+    loop = asyncio.get_running_loop()
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
         form = await request.form(max_files=limits.samples, max_fields=100, max_part_size=limits.body_bytes)
         files = [Upload(v.filename or k, await v.read()) for k, v in form.multi_items()
                  if isinstance(v, UploadFile)]
-        return served.parse_files(files, limits)
+        return await loop.run_in_executor(None, served.parse_files, files, limits)
     body = await request.body()
     if ctype == "text/csv":
         if served.kind != "table":
             raise RequestError(422, f"a CSV body needs a table model; {served.name} is a {served.kind} "
                                "model")
-        return served.parse_csv(body, limits)
+        return await loop.run_in_executor(None, served.parse_csv, body, limits)
     if ctype != "application/json":
         raise RequestError(422, f"content type {ctype!r}: send application/json, multipart/form-data "
                            "(files) or text/csv (tables)")
+    return await loop.run_in_executor(None, _parse_json, served, body, limits)
+
+
+def _parse_json(served: ServedModel, body: bytes, limits: Limits):
     try:
         parsed = json.loads(body)
     except (ValueError, UnicodeDecodeError) as err:

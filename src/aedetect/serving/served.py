@@ -227,28 +227,31 @@ class ServedModel:
         except InputError as err:  # wrong columns, a clip too short, ...
             raise RequestError(422, str(err), self._expected()) from None
 
+    def check_options(self, options: dict) -> None:
+        """Refuse, before anything is read, options this model cannot answer."""
+        maps, spans, k = options.get("maps"), options.get("spans"), options.get("contributions")
+        if maps is not None and (self.kind != "image" or maps not in ("png", "array")):
+            raise RequestError(422, "maps= needs an image model" if self.kind != "image"
+                               else f"maps must be png or array; got {maps!r}")
+        if spans is not None and (self.kind != "audio" or spans not in ("true", "false")):
+            raise RequestError(422, "spans= needs an audio model" if self.kind != "audio"
+                               else f"spans must be true or false; got {spans!r}")
+        if k is not None and (self.kind != "table" or not k.isdigit() or int(k) < 1):
+            raise RequestError(422, "contributions= needs a table model" if self.kind != "table"
+                               else f"contributions must be a whole number of columns; got {k!r}")
+
     def extras(self, inputs, options: dict) -> dict:
-        """What the request asked for beyond the scores: maps, spans or contributions."""
+        """What the request asked for beyond the scores (options checked by :meth:`check_options`):
+        maps, spans or contributions."""
         out = {}
-        maps = options.get("maps")
-        if maps:
-            if self.kind != "image":
-                raise RequestError(422, "maps= needs an image model")
-            if maps not in ("png", "array"):
-                raise RequestError(422, f"maps must be png or array; got {maps!r}")
+        if options.get("maps"):
             found = self.detector.anomaly_map(inputs)
-            out["maps"] = [png_heat_map(m) for m in found] if maps == "png" else np.round(found, 6).tolist()
-        if options.get("spans") in ("1", "true", "yes"):
-            if self.kind != "audio":
-                raise RequestError(422, "spans= needs an audio model")
+            out["maps"] = ([png_heat_map(m) for m in found] if options["maps"] == "png"
+                           else np.round(found, 6).tolist())
+        if options.get("spans") == "true":
             out["spans"] = [self.detector.flagged_spans(*self.detector.frame_errors(c)) for c in inputs]
-        k = options.get("contributions")
-        if k:
-            if self.kind != "table":
-                raise RequestError(422, "contributions= needs a table model")
-            if not str(k).isdigit() or int(k) < 1:
-                raise RequestError(422, f"contributions must be a whole number of columns; got {k!r}")
-            top = self.detector.feature_contributions(inputs).top(int(k))
+        if options.get("contributions"):
+            top = self.detector.feature_contributions(inputs).top(int(options["contributions"]))
             out["contributions"] = [[{"column": c, "share": round(s, 6)} for c, s in row] for row in top]
         return out
 
