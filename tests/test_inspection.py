@@ -240,3 +240,23 @@ def test_the_inspection_benchmark_runs_the_floor_and_a_model_on_the_same_images(
     bad = CliRunner().invoke(app, ["benchmark", "inspection", "--data", str(tmp_path / "data"), "--classes",
                                    "tire", "--out", str(tmp_path / "c")])
     assert bad.exit_code == 2 and "mvtec3d-tire: not found" in bad.output
+
+
+def test_the_localisation_rule_ranks_on_tire_and_tile_and_needs_to_beat_the_floor():
+    from aedetect.benchmarking.inspection import choose
+
+    def cell(v):
+        return {"mean": v, "sd": 0.0}
+
+    def config(image, pixel, pro):
+        return {"image_auroc": cell(image), "pixel_auroc": cell(pixel), "aupro": cell(pro)}
+
+    summary = {s: {"mean-image": config(0.5, 0.9, 0.8), "ae-l2": config(0.6, 0.8, 0.5),
+                   "ae-ssim": config(0.7, 0.95, 0.85), "dae-anomaly": config(0.65, 0.97, 0.9)}
+               for s in ("tire", "magnetic-tile")}
+    summary["screw"] = {"ae-l2": config(0.99, 0.99, 0.99)}  # never looked at
+    chosen, ranks = choose(summary)
+    assert chosen == "dae-anomaly" and ranks["dae-anomaly"] == pytest.approx(4 / 3)  # 2, 1, 1 on each set
+    for s in ("tire", "magnetic-tile"):
+        summary[s]["mean-image"] = config(0.9, 0.99, 0.99)  # a floor nothing beats
+    assert choose(summary)[0] is None

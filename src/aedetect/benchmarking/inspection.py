@@ -7,6 +7,12 @@ images (:meth:`~aedetect.detector.AutoencoderDetector.anomaly_map`, smoothed by 
 image's score is its map's maximum. Metrics: image AUROC, and where the data set has masks pixel
 AUROC, AUPRO (FPR <= 0.3) and pixel AP, overall and per defect type. Each finished (data set,
 configuration, seed) is stored in ``store`` so that a stopped run goes on.
+
+The rule that chooses the localisation configuration, fixed before any run (:func:`choose`): on
+tire and magnetic tile only, rank the trained configurations on each of image AUROC, pixel AUROC
+and AUPRO (means over seeds); the best mean rank over those six wins (ties: the higher mean
+AUPRO), and it is adopted only if it beats the mean-image floor on at least four of the six.
+Screw (image level only) is reported, never used to choose.
 """
 
 from __future__ import annotations
@@ -161,3 +167,25 @@ def markdown(summary: dict) -> str:
                          f"{cell(v['score_seconds'], 1)} |")
         parts.append(f"**{s}**\n\n" + "\n".join(lines))
     return "\n\n".join(parts)
+
+
+RULE_SETS = ("tire", "magnetic-tile")
+RULE_METRICS = ("image_auroc", "pixel_auroc", "aupro")
+
+
+def choose(summary: dict) -> tuple[str | None, dict]:
+    """The configuration the rule (module docstring) picks from a :func:`summarise` result, or None
+    when none beats the floor often enough; and each trained configuration's mean rank."""
+    trained = [c for c in summary[RULE_SETS[0]] if CONFIGS[c][0] is not None]
+    ranks = {c: [] for c in trained}
+    for s in RULE_SETS:
+        for k in RULE_METRICS:
+            order = sorted(trained, key=lambda c: -summary[s][c][k]["mean"])
+            for rank, c in enumerate(order, 1):
+                ranks[c].append(rank)
+    mean_rank = {c: statistics.mean(r) for c, r in ranks.items()}
+    aupro = {c: statistics.mean(summary[s][c]["aupro"]["mean"] for s in RULE_SETS) for c in trained}
+    best = min(trained, key=lambda c: (mean_rank[c], -aupro[c]))
+    wins = sum(summary[s][best][k]["mean"] > summary[s]["mean-image"][k]["mean"]
+               for s in RULE_SETS for k in RULE_METRICS)
+    return (best if wins >= 4 else None), mean_rank
