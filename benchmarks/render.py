@@ -155,11 +155,31 @@ def summary(rows_spec: list[dict]) -> str:
     return "\n".join(out)
 
 
+def tabular_headline(folder: str) -> str:
+    """ADBench: aedetect's mean AUROC and average rank per protocol beside each PyOD detector's."""
+    path = RESULTS / folder / "results.json"
+    if not path.exists():
+        return _missing("tabular")
+    found = json.loads(path.read_text())
+    tables = len({r["set"] for r in found["rows"]})
+    methods = list(found["summary"]["novelty"])
+    out = ["| protocol | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for protocol, by_method in found["summary"].items():
+        best = min(by_method, key=lambda m: by_method[m]["rank"])
+        cells = [f"{'**' if m == best else ''}{v['auroc']:.3f} / {v['rank']:.2f}{'**' if m == best else ''}"
+                 for m, v in ((m, by_method[m]) for m in methods)]
+        out.append(f"| {protocol} | " + " | ".join(cells) + " |")
+    return (f"Mean AUROC over the {tables} tables / average rank among the {len(methods)} methods (1 = best; "
+            f"the best rank in bold), {len(found['provenance']['seeds'])} seeds; "
+            "[tables](studies/tables.md), rerun `tabular`.\n\n" + "\n".join(out))
+
+
 def render() -> dict[Path, str]:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), keep_trailing_newline=True,
                       undefined=StrictUndefined, autoescape=False)
     env.globals.update(header=header, from_line=from_line, tables=tables, seed_means=seed_means,
-                       section=section, ablation=ablation, summary=summary)
+                       section=section, ablation=ablation, summary=summary,
+                       tabular_headline=tabular_headline)
     return {path: env.get_template(name).render() for name, path in PAGES.items()}
 
 
