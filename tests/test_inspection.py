@@ -96,15 +96,20 @@ def test_a_hand_built_folder_and_its_mask_problems(tmp_path):
     masks = read_masks(data.masks, (24, 24))
     assert masks[data.test_defects.index("dent")].sum() == 25  # a 0/1 mask: the 5x5 square
     save_mask(root / "masks" / "good" / "t0.png", np.full((24, 24), 255, np.uint8))
+    save_mask(root / "masks" / "good" / "t1.png", np.zeros((24, 24), np.uint8))  # empty: no warning
     with pytest.warns(UserWarning, match="1 good test image"):
         data = open_inspection(root)
     assert all(m is None for m, d in zip(data.masks, data.test_defects) if d == "good")
     (root / "masks" / "good" / "t0.png").unlink()
     (root / "masks" / "dent" / "d2.png").unlink()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the empty good mask stays quiet
+        assert not open_inspection(root, masks="ignore").has_masks
     with pytest.raises(InputError, match=r"1 defect image\(s\) have no mask \(first: \['test/dent/d2.png'\]\)"
                        r".*--image-level"):
         open_inspection(root)
-    assert not open_inspection(root, masks="ignore").has_masks
     with pytest.raises(InputError, match="no normal training images in good/"):
         for f in (root / "good").iterdir():
             f.unlink()

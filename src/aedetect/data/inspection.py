@@ -16,7 +16,8 @@ Masks are optional: without them (``masks`` all None) only image-level metrics a
 for some defect images only, ``open_inspection`` refuses unless ``masks="ignore"``. A mask is read
 as defect where its value is above half its maximum (other values than 0 and the maximum are
 warned about once, with a count), resized (nearest) to the image size (warned once, with a count).
-A mask for a good test image is ignored with a warning: good images are all normal.
+A mask for a good test image is ignored, with a warning when it marks defect pixels: good images
+are all normal.
 """
 
 from __future__ import annotations
@@ -156,10 +157,10 @@ def open_inspection(path: str | Path, *, test_fraction: float = 0.2, seed: int =
     if not any(d != "good" for d in found.test_defects):
         warnings.warn(f"{path}: no defect images in the test set: only the good images' scores can be "
                       "looked at", stacklevel=2)
-    good_masks = sum(m is not None for m, d in zip(found.masks, found.test_defects) if d == "good")
-    if good_masks:
-        warnings.warn(f"{path}: {good_masks} good test image(s) have a mask; ignored (good images are "
-                      "all normal)", stacklevel=2)
+    marked = sum(_marks_defects(m) for m, d in zip(found.masks, found.test_defects) if d == "good")
+    if marked:  # an empty mask beside a good image is usual (MVTec 3D-AD has them): no warning
+        warnings.warn(f"{path}: {marked} good test image(s) have a mask marking defect pixels; ignored "
+                      "(good images are all normal)", stacklevel=2)
     found.masks = [None if d == "good" or masks == "ignore" else m
                    for m, d in zip(found.masks, found.test_defects)]
     missing = [str(f.relative_to(path)) for f, d, m in zip(found.test, found.test_defects, found.masks)
@@ -192,6 +193,18 @@ def check_masks(files: list[Path | None], images: list[Path]) -> None:
     if grey_levels:
         warnings.warn(f"{grey_levels} mask(s) hold values other than 0 and their maximum; read as defect "
                       "above half their maximum", stacklevel=2)
+
+
+def _marks_defects(mask: Path | None) -> bool:
+    if mask is None:
+        return False
+    from PIL import Image
+
+    try:
+        with Image.open(mask) as m:
+            return bool(np.asarray(m.convert("L")).any())
+    except (OSError, SyntaxError, ValueError) as err:
+        raise InputError(f"{mask}: not a readable mask image ({err}); replace or remove it") from None
 
 
 def read_masks(files: list[Path | None], size: tuple[int, int]) -> np.ndarray:
