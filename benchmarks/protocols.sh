@@ -79,6 +79,8 @@ case "${1:-all}" in
                              --jobs 2 --out $R/paper-cifar-natural-cos-e40 ;;&
   # ADBench's 33 tables, novelty and unsupervised, the table model beside PyOD's detectors (needs .[bench])
   all|tabular) run tabular --seeds 3 --jobs 2 --out $R/tabular ;;&
+  # inspection: tire, magnetic tile, screw; the mean-image floor and three localisation configurations
+  all|inspection) run inspection --seeds 3 --jobs 2 --out $R/inspection ;;&
   # its development set: reproduces the winning row of ablation-caltech-airplanes-geom4dir-e40-cosine
   all|caltech-natural) run caltech-airplanes --classes airplanes --models cae --seeds 3 --epochs 40 \
                          --model-options "$NATURAL" $COS --jobs 2 --out $R/caltech-airplanes-natural-cos-e40 ;;

@@ -174,12 +174,31 @@ def tabular_headline(folder: str) -> str:
             "[tables](studies/tables.md), rerun `tabular`.\n\n" + "\n".join(out))
 
 
+def inspection_choice(folder: str) -> str:
+    """What the localisation rule (aedetect.benchmarking.inspection.choose) picks from a run."""
+    from aedetect.benchmarking.inspection import RULE_SETS, choose
+
+    path = RESULTS / folder / "results.json"
+    if not path.exists():
+        return ""
+    summary = json.loads(path.read_text())["summary"]
+    if not all(s in summary and "mean-image" in summary[s] for s in RULE_SETS):
+        return "The rule needs tire and magnetic tile with the mean-image floor in the same run."
+    chosen, ranks = choose(summary)
+    listed = ", ".join(f"{c} {r:.2f}" for c, r in sorted(ranks.items(), key=lambda kv: kv[1]))
+    verdict = (f"**chosen: {chosen}**" if chosen else
+               "**none chosen**: the best-ranked configuration beats the mean-image floor on fewer than "
+               "4 of the 6 tire / magnetic tile metrics")
+    return (f"The rule's mean ranks (image AUROC, pixel AUROC, AUPRO on tire and magnetic tile): {listed}; "
+            f"{verdict}.")
+
+
 def render() -> dict[Path, str]:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), keep_trailing_newline=True,
                       undefined=StrictUndefined, autoescape=False)
     env.globals.update(header=header, from_line=from_line, tables=tables, seed_means=seed_means,
                        section=section, ablation=ablation, summary=summary,
-                       tabular_headline=tabular_headline)
+                       tabular_headline=tabular_headline, inspection_choice=inspection_choice)
     return {path: env.get_template(name).render() for name, path in PAGES.items()}
 
 
