@@ -197,8 +197,18 @@ def test_bad_requests_get_clear_json_errors(server):
     refused(lambda: client.score("aud", files=[("x.wav", b"RIFF....WAVEjunk")]), 422, "not a readable audio")
     refused(lambda: client.score("vec", csv="a,b\n1,2\n"), 422, "a CSV body needs a table model")
     big = client._request
-    refused(lambda: big("POST", "/models/vec/score", b"[" + b"1," * 1_100_000 + b"1]", "application/json"),
-            413, "at most 2,097,152")
+    import http.client
+    import json
+
+    host, port = server.url.split("//")[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)  # refused from its header alone:
+    conn.putrequest("POST", "/models/vec/score")                     # send the head, not the 3 MB
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", "3000000")
+    conn.endheaders(b"[1,")
+    answer = conn.getresponse()
+    assert answer.status == 413 and "at most 2,097,152" in json.loads(answer.read())["error"]
+    conn.close()
     refused(lambda: big("POST", "/models/vec/score", b"{not json", "application/json"), 422, "not valid JSON")
     refused(lambda: big("POST", "/models/vec/score", b"x", "application/xml"), 422, "content type")
     assert client.health()["status"] == "ok"  # none of it disturbed the service
@@ -297,3 +307,25 @@ def test_sigterm_finishes_the_request_in_flight_and_leaves_the_folders_alone(fol
     with pytest.raises(ConnectionError):
         Client(s.url).health()  # and nothing new is taken
     assert digest(folders / "img") == before
+
+
+def test_a_body_without_length_is_cut_at_the_limit(folders):
+    """Chunked bodies (no Content-Length) are counted as they arrive: 413 past the limit."""
+    from aedetect.serving import ServedModel, build_app
+    from aedetect.serving.served import Limits
+
+    app = build_app([ServedModel(folders / "vec")], limits=Limits(body_bytes=1000))
+    chunks = [{"type": "http.request", "body": b"[" + b"1," * 300, "more_body": True}] * 5
+    sent = []
+
+    async def receive():
+        return chunks.pop(0) if chunks else {"type": "http.request", "body": b"1]", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/models/vec/score", "raw_path": b"/models/vec/score",
+             "query_string": b"", "headers": [(b"content-type", b"application/json")], "http_version": "1.1",
+             "scheme": "http", "server": ("127.0.0.1", 1), "client": ("127.0.0.1", 2), "root_path": ""}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 413 and b"larger than 1,000 bytes" in sent[1]["body"]
