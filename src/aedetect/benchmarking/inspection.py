@@ -20,15 +20,14 @@ them without seeing a defect (1 epoch at 32 px gave AUROC 1.0, the mean image 0.
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from aedetect.benchmarking.stored import run_units
 from aedetect.errors import InputError
 
 SETS = {"tire": "mvtec3d-tire", "magnetic-tile": "magnetic-tile", "screw": "mvtec-screw"}
@@ -114,28 +113,9 @@ def run(root: Path, *, sets=tuple(SETS), configs=tuple(CONFIGS), seeds=(0, 1, 2)
             raise InputError(f"unknown configuration {c!r}; choose from {', '.join(CONFIGS)}")
     units = [(str(root), s, c, seed) for s in sets for c in configs
              for seed in (seeds[:1] if CONFIGS[c][0] is None else seeds)]
-    rows: list[dict | None] = [_stored(store, u) for u in units]
-    todo = [i for i, r in enumerate(rows) if r is None]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {i: pool.submit(run_one, *units[i], size, epochs) for i in todo}
-        for i, future in futures.items():
-            rows[i] = future.result()
-            if store is not None:
-                store.mkdir(parents=True, exist_ok=True)
-                _path(store, units[i]).write_text(json.dumps(rows[i]))
-            if on_run:
-                on_run(*units[i][1:])
-    return rows
-
-
-def _path(store: Path, unit) -> Path:
-    return store / f"{unit[1]}.{unit[2]}.{unit[3]}.json"
-
-
-def _stored(store: Path | None, unit) -> dict | None:
-    if store is None or not _path(store, unit).is_file():
-        return None
-    return json.loads(_path(store, unit).read_text())
+    return run_units(run_one, units, (size, epochs), jobs=jobs, store=store,
+                     file_name=lambda u: f"{u[1]}.{u[2]}.{u[3]}.json",
+                     on_run=(lambda u: on_run(*u[1:])) if on_run else None)
 
 
 def summarise(rows: list[dict]) -> dict:

@@ -7,20 +7,20 @@ detectors on the same splits and seeds, in one run.
 
 Tables over ``max_rows`` rows are subsampled (seeded, stratified) first. PyOD's detectors run with
 their defaults; ``knn-std`` is PyOD's KNN on columns standardised on the training rows. Each
-finished (table, protocol, method, seed) is stored in ``store`` so that a stopped run goes on.
+finished (table, protocol, method, seed) is stored in ``store`` so that a stopped run goes on
+(:mod:`aedetect.benchmarking.stored`).
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from aedetect.benchmarking.stored import run_units
 from aedetect.errors import InputError
 
 METHODS = ("aedetect", "iforest", "ecod", "knn", "knn-std", "pyod-ae", "pyod-vae", "deepsvdd")
@@ -133,34 +133,9 @@ def run(data: Path, *, sets: list[str] | None = None, methods=METHODS, protocols
     if not files:
         raise InputError(f"{data}: no ADBench .npz tables (NN_name.npz with X and y) found")
     units = [(str(f), p, m, s) for f in files for p in protocols for m in methods for s in seeds]
-    rows: list[dict | None] = []
-    for unit in units:
-        done = _stored(store, unit)
-        rows.append(done)
-        if done is not None and on_run:
-            on_run(*unit)
-    todo = [i for i, r in enumerate(rows) if r is None]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {i: pool.submit(run_one, *units[i], max_rows, epochs) for i in todo}
-        for i, future in futures.items():
-            rows[i] = future.result()
-            if store is not None:
-                store.mkdir(parents=True, exist_ok=True)
-                _path(store, units[i]).write_text(json.dumps(rows[i]))
-            if on_run:
-                on_run(*units[i])
-    return rows
-
-
-def _path(store: Path, unit) -> Path:
-    path, protocol, method, seed = unit
-    return store / f"{Path(path).stem}.{protocol}.{method}.{seed}.json"
-
-
-def _stored(store: Path | None, unit) -> dict | None:
-    if store is None or not _path(store, unit).is_file():
-        return None
-    return json.loads(_path(store, unit).read_text())
+    return run_units(run_one, units, (max_rows, epochs), jobs=jobs, store=store,
+                     file_name=lambda u: f"{Path(u[0]).stem}.{u[1]}.{u[2]}.{u[3]}.json",
+                     on_run=(lambda u: on_run(*u)) if on_run else None)
 
 
 def summarise(rows: list[dict]) -> dict:
