@@ -199,8 +199,8 @@ def held_out_map_threshold(detector, X, kind: str = "squared", sigma: float = 4.
     """The map threshold of an image model from the training images it held out for validation
     (the same seeded split as ``fit``): the ``percentile`` of their map values."""
     from aedetect.data.splits import train_validation_split
+    from aedetect.inspection_evaluation import map_threshold
 
     _, val = train_validation_split(len(X), detector.validation_fraction, detector.seed_)
-    values = detector.anomaly_map(X[np.sort(val)], kind=kind, sigma=sigma)
     return {"kind": kind, "sigma": sigma, "percentile": percentile, "images": len(val),
-            "threshold": float(np.percentile(values, percentile))}
+            "threshold": map_threshold(detector, X[np.sort(val)], kind, sigma, percentile)}

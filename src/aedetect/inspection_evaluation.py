@@ -30,10 +30,10 @@ def test_images(detector, data: InspectionSet) -> tuple[ImageFolder, np.ndarray]
             np.asarray([d != "good" for d in data.test_defects], dtype=np.int64))
 
 
-def map_threshold(detector, normal_files, kind: str, sigma: float, percentile: float = 99.5) -> float:
-    """A pixel threshold from normal images only: the ``percentile`` of their map values."""
-    maps = detector.anomaly_map(image_folder_for(detector, normal_files), kind=kind, sigma=sigma)
-    return float(np.percentile(maps, percentile))
+def map_threshold(detector, normal_images, kind: str, sigma: float, percentile: float = 99.5) -> float:
+    """A pixel threshold from normal images only (as the detector takes them): the ``percentile`` of
+    their map values."""
+    return float(np.percentile(detector.anomaly_map(normal_images, kind=kind, sigma=sigma), percentile))
 
 
 def map_metrics(detector, data: InspectionSet, X, y: np.ndarray, scores: np.ndarray, *,
@@ -52,7 +52,8 @@ def map_metrics(detector, data: InspectionSet, X, y: np.ndarray, scores: np.ndar
         check_masks(data.masks, data.test)
         normal_files = normal_files if normal_files is not None else data.validation
         t = threshold if threshold is not None else (
-            map_threshold(detector, normal_files, kind, sigma) if normal_files else None)
+            map_threshold(detector, image_folder_for(detector, normal_files), kind, sigma) if normal_files
+            else None)
     defects = np.asarray(data.test_defects)
     counts = {d: PixelCounts(t) for d in np.unique(defects)}
     map_max = np.empty(len(X))

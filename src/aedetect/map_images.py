@@ -34,13 +34,23 @@ def outline(mask: np.ndarray) -> np.ndarray:
     return mask & ~binary_erosion(mask, border_value=0)
 
 
-def overlay(image: np.ndarray, heat: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-    """The image (H, W) or (H, W, 3) uint8 blended with its heat colours, the mask outlined in red."""
+def overlay(image: np.ndarray, heat: np.ndarray, mask: np.ndarray | None,
+            colour: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
+    """The image (H, W) or (H, W, 3) uint8 blended with its heat colours, the mask outlined in
+    ``colour`` (red: the model's mask; the report draws true defects in green)."""
     rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
     out = (0.55 * rgb + 0.45 * heat).astype(np.uint8)
     if mask is not None:
-        out[outline(mask)] = (255, 0, 0)
+        out[outline(mask)] = colour
     return out
+
+
+def check_new_folder(folder: str | Path) -> Path:
+    """``folder`` if it does not exist or is empty; otherwise InputError (nothing is overwritten)."""
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InputError(f"--maps {folder}: exists and is not an empty folder; choose a new folder")
+    return folder
 
 
 def write_map_images(detector, X, names: list[str], out_dir: str | Path, *, threshold: float | None = None,
@@ -50,9 +60,7 @@ def write_map_images(detector, X, names: list[str], out_dir: str | Path, *, thre
     batch; the folder appears complete or not at all. Returns the number of images."""
     from PIL import Image
 
-    out_dir = Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InputError(f"--maps {out_dir}: exists and is not an empty folder; choose a new folder")
+    out_dir = check_new_folder(out_dir)
     if len(names) != len(X) or len(set(names)) != len(names):
         raise InputError("map pictures need one distinct name per image")
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -146,7 +146,11 @@ def pro_curve(masks, maps) -> tuple[np.ndarray, np.ndarray]:
 
 def aupro(masks, maps, max_fpr: float = AUPRO_MAX_FPR) -> float:
     """Area under the PRO curve up to ``max_fpr``, divided by ``max_fpr`` (1 = perfect)."""
-    fpr, pro = pro_curve(masks, maps)
+    return area_to(*pro_curve(masks, maps), max_fpr)
+
+
+def area_to(fpr: np.ndarray, pro: np.ndarray, max_fpr: float) -> float:
+    """Area under a PRO curve (FPR ascending from 0) up to ``max_fpr``, divided by ``max_fpr``."""
     keep = fpr <= max_fpr
     x, y = fpr[keep], pro[keep]
     if x[-1] < max_fpr:  # close the curve at max_fpr, interpolating to the next point

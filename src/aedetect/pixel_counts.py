@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from aedetect.errors import InputError
-from aedetect.metrics import AUPRO_MAX_FPR
+from aedetect.metrics import AUPRO_MAX_FPR, area_to
 
 LOW, HIGH = 1e-9, 10.0  # maps are squared errors in [0, 1] or 1 - SSIM in [0, 2]
 BINS = 1 << 16
@@ -93,13 +93,7 @@ class PixelCounts:
         return np.r_[0.0, fpr], np.r_[0.0, share.mean(axis=0)]
 
     def aupro(self, max_fpr: float = AUPRO_MAX_FPR) -> float:
-        fpr, pro = self.pro_curve()
-        keep = fpr <= max_fpr
-        x, y = fpr[keep], pro[keep]
-        if x[-1] < max_fpr:
-            nxt = np.searchsorted(fpr, max_fpr)
-            x, y = np.r_[x, max_fpr], np.r_[y, np.interp(max_fpr, fpr[nxt - 1:nxt + 1], pro[nxt - 1:nxt + 1])]
-        return float(((x[1:] - x[:-1]) * (y[1:] + y[:-1])).sum() / 2 / max_fpr)
+        return area_to(*self.pro_curve(), max_fpr)
 
     def mask_overlap(self) -> dict:
         inter, union, total = (int(v) for v in self.overlap)

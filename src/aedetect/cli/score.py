@@ -80,8 +80,9 @@ def _check_maps(folder: Path, detector, distributed: bool) -> None:
         raise InputError("--maps runs in one process: leave out --distributed")
     if len(detector.input_shape_) < 2:
         raise InputError("--maps needs an image model; this one takes vectors")
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise InputError(f"--maps {folder}: exists and is not an empty folder; choose a new folder")
+    from aedetect.map_images import check_new_folder
+
+    check_new_folder(folder)
 
 
 def _write_maps(folder: Path, detector, parts) -> None:

@@ -13,16 +13,13 @@ SHOWN = 4  # images per row of overlays
 
 
 def _overlays(images, maps, masks, titles: list[str], top: float) -> Figure:
-    from aedetect.map_images import colour, outline
+    from aedetect.map_images import colour, overlay
 
     fig = Figure(figsize=(2.3 * len(images), 2.6))
     heats = colour(maps, top)
     for k, (image, heat, mask, title) in enumerate(zip(images, heats, masks, titles)):
         ax = fig.add_subplot(1, len(images), k + 1)
-        rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
-        shown = (0.55 * rgb + 0.45 * heat).astype(np.uint8)
-        shown[outline(mask)] = (0, 255, 0)
-        ax.imshow(shown)
+        ax.imshow(overlay(image, heat, mask, colour=(0, 255, 0)))
         ax.set_title(title, fontsize=8)
         ax.axis("off")
     fig.tight_layout()
