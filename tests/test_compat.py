@@ -20,8 +20,10 @@ def test_a_format1_image_model_with_every_score_part_scores_as_before(tmp_path):
     probe = np.load(FIXTURES / "image-parts" / "probe.npz")
     assert det.score_head_.parts == ("reconstruction", "latent", "transform", "transform_distance",
                                      "transform_dirichlet", "transform_knn")
-    np.testing.assert_allclose(det.anomaly_score(probe["X"]), probe["scores"], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(det.score_parts(probe["X"]), probe["parts"], rtol=1e-6, atol=1e-9)
+    # in validation standard deviations; the transform cross-entropy is now averaged in float64 (its
+    # spread can be a few float32 steps), which moves these parts by up to ~1e-4
+    np.testing.assert_allclose(det.anomaly_score(probe["X"]), probe["scores"], rtol=1e-6, atol=2e-4)
+    np.testing.assert_allclose(det.score_parts(probe["X"]), probe["parts"], rtol=1e-6, atol=2e-4)
     np.testing.assert_array_equal(det.predict(probe["X"]), np.where(probe["scores"] > det.threshold_, -1, 1))
     again = AutoencoderDetector.load(det.save(tmp_path / "m"), device="cpu")  # written as format 2
     np.testing.assert_array_equal(again.anomaly_score(probe["X"]), det.anomaly_score(probe["X"]))

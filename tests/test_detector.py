@@ -2,6 +2,8 @@ import json
 
 import numpy as np
 import pytest
+import torch
+from scipy.stats import spearmanr
 from sklearn.base import clone
 
 from aedetect import AutoencoderDetector
@@ -113,6 +115,26 @@ def test_clear_errors_on_bad_input(normal_images):
         AutoencoderDetector().predict(normal_images)
     with pytest.raises(InputError, match="epochs"):
         AutoencoderDetector(epochs=0).fit(normal_images)
+    with pytest.raises(InputError, match="precision must be one of float32, bfloat16"):
+        AutoencoderDetector(precision="float16").fit(normal_images)
+
+
+def test_bfloat16_trains_and_scores_like_float32(tmp_path, normal_images, anomalous_images):
+    options = {"channels": [8, 16], "hidden": [32], "latent": 6, "transforms": "rotate",
+               "score_transforms": 2,
+               "score_parts": ["reconstruction", "latent", "transform", "transform_distance"]}
+    det = fitted(normal_images, model="conv_ae", precision="bfloat16", model_options=options)
+    assert all(p.dtype == torch.float32 for p in det.model_.parameters())  # autocast, float32 weights
+    test = np.concatenate([normal_images[:40], anomalous_images])
+    low = det.anomaly_score(test)
+    assert low.dtype == np.float64 and np.isfinite(low).all()
+    assert low[40:].min() > np.median(low[:40])  # anomalies still score high
+    det.save(tmp_path / "m")
+    again = AutoencoderDetector.load(tmp_path / "m", device="cpu")
+    assert again.precision == "bfloat16"
+    np.testing.assert_array_equal(again.anomaly_score(test), low)
+    again.precision = "float32"  # the same weights, scored in float32: the same ranking, nearly
+    assert spearmanr(again.anomaly_score(test), low).statistic > 0.95
 
 
 def test_nan_loss_stops_with_advice(normal_images):

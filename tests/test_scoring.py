@@ -26,9 +26,9 @@ OPTIONS = {"channels": [8, 16], "hidden": [32], "latent": 6, "norm": "batch"}
 
 def scored(family: str, shape: tuple[int, ...], options: dict):
     """A network and its score head, as the detector builds them."""
-    network, parts = split_score_options(options)
+    network, parts, transforms = split_score_options(options)
     net = build_model(family, shape, network).eval()
-    return net, ScoreHead(parts, net)
+    return net, ScoreHead(parts, net, transforms)
 
 
 def oriented(n: int, seed: int = 0) -> np.ndarray:
@@ -328,3 +328,46 @@ def test_every_family_trains_its_transform_head(family):
     for _ in range(3):
         training_step(model, torch.rand(16, 1, 8, 8), optimizers)
     assert not torch.equal(before, model.transform_head.weight)
+
+
+def test_score_transforms_average_the_parts_over_evenly_spaced_transforms(tmp_path):
+    from aedetect.scoring.head import spread
+
+    assert spread(72, 8) == [0, 9, 18, 27, 36, 45, 54, 63] and spread(4, None) == [0, 1, 2, 3]
+    options = {**OPTIONS, "transforms": "rotate_flip", "score_transforms": 3,
+               "score_parts": ["transform", "transform_distance", "transform_dirichlet", "transform_knn"]}
+    X = oriented(120)
+    det = AutoencoderDetector(model="conv_ae", epochs=2, batch_size=32, random_state=0, verbose=0,
+                              model_options=options).fit(X)
+    head, model = det.score_head_, det.model_
+    assert head.ks == [0, 2, 5] and head.passes == 3
+    assert head.distance.mean.shape[0] == head.dirichlet.alpha.shape[0] == head.knn.bank.shape[0] == 3
+    assert head.dirichlet.alpha.shape[1] == 8  # the head still tells all 8 transforms apart
+    test = oriented(30, seed=4)
+    x = det._to_tensor(test)
+    with torch.no_grad():
+        got = head.raw_parts(model, x).numpy()
+        one_by_one = torch.cat([head.raw_parts(model, x[i:i + 1]) for i in range(len(x))]).numpy()
+        per_k = [model.body(transform(x, k)) for k in head.ks]
+        nll = np.mean([-model.transform_head(f).log_softmax(1)[:, k].numpy()
+                       for k, f in zip(head.ks, per_k)], axis=0)
+        w = head.distance.whitening
+        distance = np.mean([((f - head.distance.mean[i]) @ w).pow(2).sum(1).numpy()
+                            for i, f in enumerate(per_k)], axis=0)
+    np.testing.assert_allclose(got[:, 0], nll, rtol=1e-5)
+    np.testing.assert_allclose(got[:, 1], distance, rtol=1e-4)
+    np.testing.assert_allclose(one_by_one, got, rtol=1e-4, atol=1e-5)  # one pass per batch, any batch size
+    det.save(tmp_path / "m")
+    again = AutoencoderDetector.load(tmp_path / "m", device="cpu")
+    assert again.score_head_.ks == [0, 2, 5]
+    np.testing.assert_allclose(again.anomaly_score(test), det.anomaly_score(test), rtol=1e-5)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"transforms": "rotate", "score_transforms": 2}, "have none of them"),
+    ({"transforms": "rotate", "score_transforms": 5, "score_parts": ["transform"]}, "has 4 transforms"),
+    ({"transforms": "rotate", "score_transforms": 0, "score_parts": ["transform"]}, "positive whole number"),
+])
+def test_score_transforms_that_cannot_work_are_refused(options, message):
+    with pytest.raises(InputError, match=message):
+        scored("conv_ae", (1, 8, 8), {**OPTIONS, **options})

@@ -107,6 +107,15 @@ def check_input(X, input_shape: tuple[int, ...], input_dtype: str, value_range: 
     return X
 
 
+PRECISIONS = ("float32", "bfloat16")
+
+
+def autocast(device: str, precision: str):
+    """The context the network's passes run in: bfloat16 autocast (matrix products and convolutions
+    in bfloat16, on CPUs with AMX or AVX-512 BF16 and on GPUs) or plain float32."""
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
+
+
 def scoring_batch_size(model: torch.nn.Module, shape: tuple[int, ...], device: str) -> int:
     """Samples per scoring batch: as many as keep the widest layer's output near 4M values
     (32 to 4,096). Conv nets score fastest on a CPU in batches that stay in cache (64 for

@@ -79,6 +79,8 @@ class Preset:
     epochs: int = 20
     batch_size: int = 64
     learning_rate: float = 1e-3
+    lr_schedule: str = "constant"
+    precision: str = "float32"
     features: dict | None = None  # audio presets: aedetect.data.audio.AudioFeatures fields
 
 
@@ -135,4 +137,5 @@ def preset_params(name: str, model: str | None = None, **overrides) -> dict:
     options = {k: v for k, v in preset.model_options.items() if k in known}
     options.update(overrides.pop("model_options", None) or {})
     return {"model": model, "model_options": options, "epochs": preset.epochs,
-            "batch_size": preset.batch_size, "learning_rate": preset.learning_rate, **overrides}
+            "batch_size": preset.batch_size, "learning_rate": preset.learning_rate,
+            "lr_schedule": preset.lr_schedule, "precision": preset.precision, **overrides}

@@ -32,8 +32,17 @@ from aedetect.distributed import (
     sync_batch_norm,
 )
 from aedetect.errors import TrainingError
+from aedetect.inputs import autocast
 
 LR_SCHEDULES = ("constant", "cosine")
+
+
+def low_precision(loss_fn: Callable, context) -> Callable:
+    """``loss_fn`` run under the autocast ``context`` (its backward pass then outside it)."""
+    def run(*args):
+        with context:
+            return loss_fn(*args)
+    return run
 
 
 def mean_loss(model: torch.nn.Module, X, to_tensor: Callable, batch_size: int) -> float:
@@ -110,7 +119,8 @@ def _schedulers(optimizers: dict, lr_schedule: str, epochs: int, done: int) -> l
 def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs: int,
           batch_size: int, learning_rate: float, patience: int | None, seed: int,
           lr_schedule: str = "constant", verbose: int = 1, checkpoint: Callable[[dict], None] | None = None,
-          checkpoint_every: int = 0, resume: dict | None = None, trim: float = 0.0) -> dict:
+          checkpoint_every: int = 0, resume: dict | None = None, trim: float = 0.0,
+          precision: str = "float32") -> dict:
     """Train ``model`` in place on X_train; X_val (normal data no gradient step sees)
     picks the epoch whose weights are kept and, with ``patience``, stops training
     after that many epochs without improvement.
@@ -121,7 +131,8 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
     called with the whole training state; ``resume=state`` continues such a
     state exactly (same batches, same random numbers). ``trim``: from the second epoch on, the
     training samples with the highest ``trim`` share of reconstruction errors (measured at the
-    start of the epoch) take no gradient step in it (contaminated training data). Ctrl-C raises
+    start of the epoch) take no gradient step in it (contaminated training data). ``precision``
+    "bfloat16": the losses (not their backward passes) run under bfloat16 autocast. Ctrl-C raises
     :class:`TrainingInterrupted`. Returns the history: ``train_loss`` and
     ``val_loss`` per epoch, ``elapsed`` (seconds since the start at the end of each epoch),
     ``best_epoch`` (1-based), ``stopped_early``, ``seconds``.
@@ -157,6 +168,9 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                                             broadcast_buffers=False)
         checkpoint = checkpoint if rank == 0 else None
         verbose = verbose if rank == 0 else 0
+    low = autocast(next(model.parameters()).device.type, precision)
+    if precision != "float32":
+        step_loss = low_precision(step_loss, low)
     start = time.perf_counter() - spent
     try:
         with progress(verbose) as bar:
@@ -190,11 +204,13 @@ def train(model: torch.nn.Module, X_train, X_val, *, to_tensor: Callable, epochs
                     scheduler.step()
                 if world > 1:
                     shard = X_val[rank::world]
-                    local = mean_loss(model, shard, to_tensor, batch_size) * len(shard) if len(shard) else 0.0
+                    with low:
+                        local = len(shard) and mean_loss(model, shard, to_tensor, batch_size) * len(shard)
                     total, val_total, val_n = sum_over_processes(total, local, len(shard))
                     val_loss = val_total / val_n
                 else:
-                    val_loss = mean_loss(model, X_val, to_tensor, batch_size)
+                    with low:
+                        val_loss = mean_loss(model, X_val, to_tensor, batch_size)
                 history["train_loss"].append(total / len(order))
                 history["val_loss"].append(val_loss)
                 history["elapsed"].append(time.perf_counter() - start)

@@ -34,8 +34,12 @@ def fit(
     epochs: int = typer.Option(None, min=1, help="Default: the preset's, else 20 (tables: 50)."),
     batch_size: int = typer.Option(None, min=1, help="Default: the preset's, else 64."),
     learning_rate: float = typer.Option(None, min=0.0, help="Default: the preset's, else 1e-3."),
-    lr_schedule: str = typer.Option("constant", help="constant, or cosine: the learning rate "
-                                    "annealed each epoch to near zero in the last."),
+    lr_schedule: str = typer.Option(None, help="constant, or cosine: the learning rate "
+                                    "annealed each epoch to near zero in the last (default: the "
+                                    "preset's, else constant)."),
+    precision: str = typer.Option(None, help="float32, or bfloat16: the network's passes under "
+                                  "bfloat16 autocast, faster on CPUs with AMX / AVX-512 BF16 and on "
+                                  "GPUs (default: the preset's, else float32)."),
     validation_fraction: float = typer.Option(0.1, help="Share of the normal data held out for "
                                               "early stopping and the threshold."),
     threshold: str = typer.Option("percentile", help="percentile, mean_std, contamination, "
@@ -111,7 +115,9 @@ def fit(
         table_scaling = "standard" if scaling == "auto" else scaling
         if table:
             scaling = "none"  # the table encoder scales each column
-        params.update(lr_schedule=lr_schedule, validation_fraction=validation_fraction, threshold=threshold,
+        params.update(lr_schedule=lr_schedule or params.get("lr_schedule", "constant"),
+                      precision=precision or params.get("precision", "float32"),
+                      validation_fraction=validation_fraction, threshold=threshold,
                       threshold_param=threshold_param, patience=patience, scaling=scaling,
                       trim=trim, device=device,
                       random_state=seed, verbose=0 if quiet else 1)

@@ -10,6 +10,8 @@ have one phase, the adversarial AE three.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -128,10 +130,9 @@ class Autoencoder(nn.Module):
         """(B,) the family's own score, higher = more anomalous (here the reconstruction error)."""
         return self.reconstruction_error(x)
 
-    def transform_features_of(self, x: torch.Tensor, k: int) -> torch.Tensor:
-        """(B, features): the encoder's features of transform k of x."""
-        return self.body(transform(x, k))
-
-    def transform_features(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, transforms, features): the encoder's features of every transform of x."""
-        return torch.stack([self.transform_features_of(x, k) for k in range(self.n_transforms)], dim=1)
+    def transform_features(self, x: torch.Tensor, ks: Sequence[int] | None = None) -> torch.Tensor:
+        """(B, len(ks), features): the encoder's features of transforms ``ks`` of x (default: all
+        of them), in one encoder pass over the B * len(ks) transformed images."""
+        ks = range(self.n_transforms) if ks is None else ks
+        features = self.body(torch.cat([transform(x, k) for k in ks]))  # (len(ks) * B, F)
+        return features.unflatten(0, (len(ks), -1)).transpose(0, 1)

@@ -19,6 +19,11 @@
   inputs: a nearest-neighbour detector beside the autoencoder (for tables and small vectors;
   its bank of up to 10,000 training samples is saved with the model).
 
+The transform parts run the encoder once per transform of each image, all transforms of a batch
+in one pass. ``score_transforms`` (a model option, an integer; default all) averages them over that
+many transforms, evenly spaced in the set's order (8 of geom's 72: every quarter turn, both
+mirrorings, 7 of the 8 shifts), for that many times less scoring work.
+
 The statistics are fitted after training on up to ``FIT_IMAGES`` training images. With one
 part the score is that part, raw (the default score is the plain reconstruction error). With
 several, each is standardised by its mean and standard deviation on the held-out normal

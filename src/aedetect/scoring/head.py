@@ -39,15 +39,29 @@ FORMAT1_BUFFERS = {"latent_mean": "latent.mean", "latent_precision": "latent.pre
                    "part_center": "scale.center", "part_scale": "scale.scale"}
 
 
-def split_score_options(options: dict | None) -> tuple[dict, tuple[str, ...]]:
-    """Model options -> (the network's options, the score parts). ``score_parts`` is given with
-    the model options (``--model-options``) but belongs to the score head, not the network."""
+def split_score_options(options: dict | None) -> tuple[dict, tuple[str, ...], int | None]:
+    """Model options -> (the network's options, the score parts, the number of transforms they
+    score). ``score_parts`` and ``score_transforms`` are given with the model options
+    (``--model-options``) but belong to the score head, not the network."""
     options = dict(options or {})
     parts = options.pop("score_parts", ("reconstruction",))
+    transforms = options.pop("score_transforms", None)
     if isinstance(parts, str) or not isinstance(parts, (list, tuple)):
         raise InputError(f"score_parts must be a list of part names among {PARTS}; got {parts!r}")
     check_part_names(tuple(parts))
-    return options, tuple(parts)
+    if transforms is not None and (isinstance(transforms, bool) or not isinstance(transforms, int)
+                                   or transforms < 1):
+        raise InputError(f"score_transforms must be None (all) or a positive whole number; "
+                         f"got {transforms!r}")
+    return options, tuple(parts), transforms
+
+
+def spread(n_transforms: int, count: int | None) -> list[int]:
+    """``count`` of the ``n_transforms`` transforms, evenly spaced in their order (all with None):
+    8 of geom's 72 are 0, 9, 18, ..., 63, which take in every quarter turn, both mirrorings and 7
+    of the 8 shifts."""
+    count = n_transforms if count is None else count
+    return [i * n_transforms // count for i in range(count)]
 
 
 def check_part_names(parts: tuple[str, ...]) -> None:
@@ -60,7 +74,7 @@ class ScoreHead(nn.Module):
     its reconstruction score, or the standardised sum of several parts (:mod:`aedetect.scoring`).
     Built before training (so that impossible parts are refused at once), fitted after it."""
 
-    def __init__(self, parts: tuple[str, ...], net: nn.Module):
+    def __init__(self, parts: tuple[str, ...], net: nn.Module, transforms: int | None = None):
         super().__init__()
         parts = tuple(parts)
         check_part_names(parts)
@@ -68,6 +82,15 @@ class ScoreHead(nn.Module):
             if part in parts and not net.n_transforms:
                 raise InputError(f"score part {part!r} needs a transform head: add model option "
                                  "transforms='rotate'")
+        if transforms is not None:
+            if not set(parts) & set(TRANSFORM_PARTS):
+                raise InputError(f"score_transforms sets how many transforms the parts {TRANSFORM_PARTS} "
+                                 f"average over; the score parts {parts} have none of them")
+            if transforms > net.n_transforms:
+                raise InputError(f"score_transforms={transforms}: the model's transform set has "
+                                 f"{net.n_transforms} transforms")
+        self.transforms = transforms
+        self.ks = spread(net.n_transforms, transforms) if set(parts) & set(TRANSFORM_PARTS) else []
         whitened = [p for p in parts if p in COVARIANCE_PARTS]
         if whitened and net.features > MAX_COVARIANCE_FEATURES:
             raise InputError(f"score part {whitened[0]!r} needs a covariance of the encoder's "
@@ -77,11 +100,11 @@ class ScoreHead(nn.Module):
         if "latent" in parts:
             self.latent = LatentGaussian(net.latent_size)
         if "transform_distance" in parts:
-            self.distance = TransformDistance(net.n_transforms, net.features)
+            self.distance = TransformDistance(len(self.ks), net.features)
         if "transform_dirichlet" in parts:
-            self.dirichlet = TransformDirichlet(net.n_transforms)
+            self.dirichlet = TransformDirichlet(len(self.ks), net.n_transforms)
         if "transform_knn" in parts:
-            self.knn = TransformKNN(net.n_transforms, net.features)
+            self.knn = TransformKNN(len(self.ks), net.features)
         if "latent_knn" in parts:
             self.latent_knn = NearestNeighbours(net.latent_size, NEIGHBOURS)
         if "input_knn" in parts:
@@ -104,7 +127,7 @@ class ScoreHead(nn.Module):
                 self.input_knn.fit(apply(bank, lambda x: x))
         if parts & set(FIT_PARTS):  # evenly spaced training images, at most FIT_IMAGES
             step = math.ceil(len(X_train) / FIT_IMAGES)
-            features = apply(X_train[::step], net.transform_features)  # (N, transforms, F)
+            features = apply(X_train[::step], lambda x: net.transform_features(x, self.ks))  # (N, ks, F)
             if parts & set(COVARIANCE_PARTS):
                 mean, w = whitening(features)
                 if "transform_distance" in parts:
@@ -117,36 +140,44 @@ class ScoreHead(nn.Module):
             self.scale.fit(apply(X_val, lambda x: self.raw_parts(net, x)).astype(np.float64))
         return self
 
+    @property
+    def passes(self) -> int:
+        """Encoder passes per sample scored: one per transform scored (one without transforms)."""
+        return max(1, len(self.ks))
+
     def _transform_parts(self, net: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """(B,) each, averaged over every transform of x, one encoder pass per transform."""
-        nll, distance, dirichlet, knn = [], [], [], []
-        for k in range(net.n_transforms):
-            f = net.transform_features_of(x, k)
-            logits = net.transform_head(f)
-            nll.append(-logits.log_softmax(dim=1)[:, k])
+        """(B,) each, averaged over the transforms ``ks`` of x, from one encoder pass over all of them."""
+        features = net.transform_features(x, self.ks).transpose(0, 1)  # (ks, B, F)
+        logits = net.transform_head(features).float()  # (ks, B, transforms)
+        features = features.float()  # from here on float32 (float64 where said) under any autocast
+        with torch.autocast(x.device.type, enabled=False):
+            true = nn.functional.one_hot(torch.tensor(self.ks, device=x.device), logits.shape[2])  # (ks, T)
+            # in float64 to the mean: near chance (log 72 = 4.28) the part's spread over images can
+            # be ~1e-3, a few float32 steps, which would differ between batch sizes and ONNX
+            found = {"transform": -(logits.double().log_softmax(dim=2) * true[:, None]).sum(dim=2)}
             if "transform_distance" in self.parts:
-                distance.append(self.distance(f, k))
+                found["transform_distance"] = self.distance(features)
             if "transform_dirichlet" in self.parts:
-                dirichlet.append(self.dirichlet(logits, k))
+                found["transform_dirichlet"] = self.dirichlet(logits)
             if "transform_knn" in self.parts:
-                knn.append(self.knn(f, k))
-        found = {"transform": nll, "transform_distance": distance, "transform_dirichlet": dirichlet,
-                 "transform_knn": knn}
-        return {name: torch.stack(values, dim=1).mean(dim=1) for name, values in found.items() if values}
+                found["transform_knn"] = self.knn(features)
+            return {name: values.mean(dim=0).float() for name, values in found.items()}
 
     def raw_parts(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """(B, parts): each part, unscaled."""
+        """(B, parts): each part, unscaled, in float32 (the network's passes may run in bfloat16)."""
         columns = {}
         if "reconstruction" in self.parts:
-            columns["reconstruction"] = net.reconstruction_score(x)
-        if "latent" in self.parts:
-            columns["latent"] = self.latent(net.encode(x))
-        if "latent_knn" in self.parts:
-            columns["latent_knn"] = self.latent_knn(net.encode(x))
-        if "input_knn" in self.parts:
-            columns["input_knn"] = self.input_knn(x)
+            columns["reconstruction"] = net.reconstruction_score(x).float()
         if set(TRANSFORM_PARTS) & set(self.parts):
             columns.update(self._transform_parts(net, x))
+        codes = net.encode(x).float() if {"latent", "latent_knn"} & set(self.parts) else None
+        with torch.autocast(x.device.type, enabled=False):
+            if "latent" in self.parts:
+                columns["latent"] = self.latent(codes)
+            if "latent_knn" in self.parts:
+                columns["latent_knn"] = self.latent_knn(codes)
+            if "input_knn" in self.parts:
+                columns["input_knn"] = self.input_knn(x.float())
         return torch.stack([columns[p] for p in self.parts], dim=1)
 
     def standardised_parts(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:

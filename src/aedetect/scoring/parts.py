@@ -51,7 +51,7 @@ def whitening(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class TransformDistance(nn.Module):
-    """Squared Mahalanobis distance of features under transform k to that transform's training
+    """Squared Mahalanobis distance of features under each transform to that transform's training
     mean, one covariance shared by the transforms (GOAD's distance to the transform's centre)."""
 
     def __init__(self, transforms: int, features: int):
@@ -64,9 +64,9 @@ class TransformDistance(nn.Module):
         self.whitening.copy_(torch.from_numpy(whitening))
         return self
 
-    def forward(self, features: torch.Tensor, k: int) -> torch.Tensor:  # (B, F) -> (B,)
+    def forward(self, features: torch.Tensor) -> torch.Tensor:  # (transforms, B, F) -> (transforms, B)
         # a sum of squares: no cancellation in float32
-        return ((features - self.mean[k]) @ self.whitening).pow(2).sum(dim=1)
+        return ((features - self.mean[:, None]) @ self.whitening).pow(2).sum(dim=2)
 
 
 def _dirichlet_loglik(alpha: np.ndarray, mean_log: np.ndarray) -> float:
@@ -104,14 +104,14 @@ def fit_dirichlet(mean_log: np.ndarray, iterations: int = 200, tol: float = 1e-1
 
 
 class TransformDirichlet(nn.Module):
-    """Minus the log-likelihood of the transform head's softmax output for an image under
-    transform k, under the Dirichlet fitted to the training images under k (Golan & El-Yaniv's
-    normality score), plus its mean over those images."""
+    """Minus the log-likelihood of the transform head's softmax output for an image under each
+    applied transform k, under the Dirichlet fitted to the training images under k (Golan &
+    El-Yaniv's normality score), plus its mean over those images."""
 
-    def __init__(self, transforms: int):
+    def __init__(self, applied: int, predicted: int):
         super().__init__()
-        self.register_buffer("alpha", torch.ones(transforms, transforms))
-        self.register_buffer("loglik_mean", torch.zeros(transforms))  # of the fit images
+        self.register_buffer("alpha", torch.ones(applied, predicted))
+        self.register_buffer("loglik_mean", torch.zeros(applied))  # of the fit images
 
     def fit(self, head: nn.Module, features: np.ndarray) -> TransformDirichlet:
         """``head``: the network's transform head; ``features``: (N, transforms, F) of fit images.
@@ -127,17 +127,17 @@ class TransformDirichlet(nn.Module):
         self.loglik_mean.copy_(((alpha.double() - 1) * torch.from_numpy(mean_log)).sum(dim=1))
         return self
 
-    def forward(self, logits: torch.Tensor, k: int) -> torch.Tensor:  # (B, transforms) -> (B,)
+    def forward(self, logits: torch.Tensor) -> torch.Tensor:  # (applied, B, predicted) -> (applied, B)
         # float64, then relative to the fit images' mean: alpha can be ~1e7 and log p ~ -1e-7,
         # the sum ~1e5 and its spread ~1
-        log_p = logits.double().log_softmax(dim=1)
-        loglik = log_p @ (self.alpha[k].double() - 1)
-        return (self.loglik_mean[k].double() - loglik).to(logits.dtype)
+        log_p = logits.double().log_softmax(dim=2)
+        loglik = (log_p * (self.alpha.double() - 1)[:, None]).sum(dim=2)
+        return (self.loglik_mean.double()[:, None] - loglik).to(logits.dtype)
 
 
 class TransformKNN(nn.Module):
-    """Mean squared distance of features under transform k to their ``KNN_NEIGHBOURS`` nearest fit
-    images under k, in the whitened space of the ``KNN_DIMS`` leading principal axes (Bergman,
+    """Mean squared distance of features under each transform k to their ``KNN_NEIGHBOURS`` nearest
+    fit images under k, in the whitened space of the ``KNN_DIMS`` leading principal axes (Bergman,
     Cohen & Hoshen's deep nearest-neighbour detector). Keeps transforms x images x dims floats."""
 
     def __init__(self, transforms: int, features: int):
@@ -153,9 +153,9 @@ class TransformKNN(nn.Module):
         self.bank = bank.to(self.basis.device).contiguous()
         return self
 
-    def forward(self, features: torch.Tensor, k: int) -> torch.Tensor:  # (B, F) -> (B,)
-        near = torch.cdist(features @ self.basis, self.bank[k]).pow(2)  # (B, fit images)
-        return near.topk(min(KNN_NEIGHBOURS, near.shape[1]), largest=False).values.mean(dim=1)
+    def forward(self, features: torch.Tensor) -> torch.Tensor:  # (transforms, B, F) -> (transforms, B)
+        near = torch.cdist(features @ self.basis, self.bank).pow(2)  # (transforms, B, fit images)
+        return near.topk(min(KNN_NEIGHBOURS, near.shape[2]), largest=False).values.mean(dim=2)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         """The bank's size (the number of fit images) comes from the state loaded."""
