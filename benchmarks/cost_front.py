@@ -75,18 +75,10 @@ CONFIGS = {
 
 
 def refit_head(det, X, transforms: int | None) -> float:
-    """Fit ``det``'s score head again for ``transforms`` scored transforms on the training split
-    of X ``det`` was fitted on (same seed), and its validation scores; the seconds it took."""
-    from aedetect.data.splits import train_validation_split
-    from aedetect.scoring import ScoreHead
-
+    """Fit ``det``'s score head again for ``transforms`` scored transforms (None: all) on the data
+    it was fitted on; the seconds it took."""
     start = time.perf_counter()
-    train, val = train_validation_split(len(X), det.validation_fraction, det.seed_)
-    head = ScoreHead(det.score_head_.parts, det.model_, transforms).to(det.device_)
-    head.fit(det.model_, X[train], X[val], lambda Z, fn: det._map_batches(Z, fn, "fit", head.passes))
-    det.score_head_ = head
-    det.model_options = {**det.model_options, "score_transforms": transforms}
-    det.validation_scores_ = det.anomaly_score(X[val])
+    det.refit_score(X, score_transforms=transforms or det.model_.n_transforms or None)
     return time.perf_counter() - start
 
 
@@ -136,7 +128,8 @@ def run_one(task, name: str, seed: int, *, preset: str, counts: list[int | None]
         fit_s = time.perf_counter() - start
     head_full = refit_head(det, task.X_train, None)  # the head fit() included, timed alone
     rows = []
-    for count in (counts if transforms else [None]):
+    n = det.model_.n_transforms
+    for count in (sorted({min(c, n) for c in counts}, reverse=True) if transforms else [None]):
         head_s = refit_head(det, task.X_train, count) if count is not None else head_full
         start = time.perf_counter()
         scores = det.anomaly_score(task.X_test[index])
@@ -161,21 +154,62 @@ def summary(rows: list[dict]) -> list[dict]:
         auroc = np.mean([np.mean([r["auroc"] for r in rs if r["normal"] == c]) for c in classes])
         mean = {k: float(np.mean([r[k] for r in rs]))
                 for k in ("train_seconds", "head_seconds", "score_seconds")}
-        out.append({"config": config, "score_transforms": count, "classes": len(classes),
-                    "auroc": float(auroc), **mean, "cost_seconds": sum(mean.values()),
+        seeds = sorted({r["seed"] for r in rs})
+        by_seed = [np.mean([r["auroc"] for r in rs if r["seed"] == s]) for s in seeds]
+        out.append({"config": config, "score_transforms": count, "classes": len(classes), "seeds": seeds,
+                    "auroc": float(auroc), "auroc_seed_std": float(np.std(by_seed)),
+                    **mean, "cost_seconds": sum(mean.values()),
                     "images_per_second": float(np.mean([r["n_test"] / r["score_seconds"] for r in rs]))})
     return sorted(out, key=lambda p: p["cost_seconds"])
 
 
 def markdown(meta: dict, points: list[dict]) -> str:
-    lines = ["| configuration | scored transforms | classes | mean AUROC % | train s | head s | score s "
-             "| cost s / class | scored images/s |", "|---" * 9 + "|"]
+    lines = ["| configuration | scored transforms | classes x seeds | mean AUROC % (sd over seeds) "
+             "| train s | head s | score s | cost s / class | scored images/s |", "|---" * 9 + "|"]
     for p in points:
-        lines.append(f"| {p['config']} | {p['score_transforms'] or '-'} | {p['classes']} "
-                     f"| {100 * p['auroc']:.2f} | {p['train_seconds']:.1f} | {p['head_seconds']:.1f} "
+        sd = f" ({100 * p['auroc_seed_std']:.2f})" if len(p["seeds"]) > 1 else ""
+        lines.append(f"| {p['config']} | {p['score_transforms'] or '-'} | {p['classes']} x {len(p['seeds'])} "
+                     f"| {100 * p['auroc']:.2f}{sd} | {p['train_seconds']:.1f} | {p['head_seconds']:.1f} "
                      f"| {p['score_seconds']:.1f} | {p['cost_seconds']:.1f} | {p['images_per_second']:.0f} |")
-    head = "\n".join(f"- {k}: {v}" for k, v in meta.items())
+    runs = meta.get("runs", [meta])
+    keys = ("command", "date", "machine", "code", "jobs", "threads_per_job")
+    head = "\n\n".join("\n".join(f"- {k}: {run[k]}" for k in keys if k in run) for run in runs)
     return f"# Accuracy-cost front: {meta['dataset']}\n\n{head}\n\n" + "\n".join(lines) + "\n"
+
+
+def plot(points: list[dict], title: str, path: Path) -> None:
+    """AUROC against cost per class (log scale), one labelled dot per point."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    for p in points:
+        label = p["config"] + (f" n={p['score_transforms']}" if p["score_transforms"] else "")
+        ax.scatter(p["cost_seconds"], 100 * p["auroc"], s=18,
+                   color="tab:grey" if p["config"].startswith("pyod") else "tab:blue")
+        ax.annotate(label, (p["cost_seconds"], 100 * p["auroc"]), fontsize=7, xytext=(3, 2),
+                    textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("CPU seconds per class, one thread (training + score head + scoring the test set)")
+    ax.set_ylabel("mean AUROC (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write(out: Path, stem: str, meta: dict, rows: list[dict]) -> None:
+    """``stem``.json (provenance, rows, points), .md (the table) and .png (the plot) in ``out``."""
+    points = summary(rows)
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"provenance": meta, "rows": rows, "points": points}
+    (out / f"{stem}.json").write_text(json.dumps(record, indent=1))
+    (out / f"{stem}.md").write_text(markdown(meta, points))
+    plot(points, f"Accuracy-cost front: {meta['dataset']}", out / f"{stem}.png")
+    print(markdown(meta, points))
 
 
 def main() -> None:
@@ -189,7 +223,11 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--name", default=None, help="file name suffix")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "cost")
+    ap.add_argument("--merge", nargs="+", type=Path, default=None,
+                    help="JSON files of earlier runs: write their merged front instead of running")
     args = ap.parse_args()
+    if args.merge:
+        return merge(args.merge, args.out, f"front-{args.dataset}" + (f"-{args.name}" if args.name else ""))
     meta = provenance(args.seeds, ["python", *sys.argv])
     if args.dataset == "caltech-airplanes":
         tasks, _, preset = protocol_tasks("caltech-airplanes", args.data, classes=["airplanes"])
@@ -198,15 +236,28 @@ def main() -> None:
     units = [(task, config, seed) for config in args.configs for task in tasks for seed in args.seeds]
     meta.update(dataset=args.dataset, preset=preset, jobs=args.jobs,
                 threads_per_job=threads_per_job(args.jobs), configs={c: CONFIGS[c] for c in args.configs})
-    rows = [row for rows in map_jobs(run_one, units, args.jobs, preset=preset, counts=args.score_transforms)
-            for row in rows]
-    points = summary(rows)
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = f"front-{args.dataset}" + (f"-{args.name}" if args.name else "")
-    (args.out / f"{stem}.json").write_text(json.dumps({"provenance": meta, "rows": rows, "points": points},
-                                                      indent=1))
-    (args.out / f"{stem}.md").write_text(markdown(meta, points))
-    print(markdown(meta, points))
+    args.out.mkdir(parents=True, exist_ok=True)
+    partial = args.out / f"{stem}.partial.jsonl"  # each unit's rows as it finishes: a crash keeps them
+
+    def keep(_, rows):
+        with partial.open("a") as f:
+            f.writelines(json.dumps(row) + "\n" for row in rows)
+
+    rows = [row for rows in map_jobs(run_one, units, args.jobs, on_done=keep, preset=preset,
+                                     counts=args.score_transforms) for row in rows]
+    write(args.out, stem, meta, rows)
+
+
+def merge(files: list[Path], out: Path, stem: str) -> None:
+    """One front from several runs' JSON files (their rows, each run's provenance kept)."""
+    runs = [json.loads(Path(f).read_text()) for f in files]
+    datasets = {run["provenance"]["dataset"] for run in runs}
+    if len(datasets) != 1:
+        sys.exit(f"cannot merge fronts of several data sets: {sorted(datasets)}")
+    meta = {"dataset": datasets.pop(), "merged": [str(f) for f in files],
+            "runs": [run["provenance"] for run in runs]}
+    write(out, stem, meta, [row for run in runs for row in run["rows"]])
 
 
 if __name__ == "__main__":

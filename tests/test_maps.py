@@ -36,6 +36,16 @@ def test_pixel_auroc_ap_and_overlap_by_hand():
     assert pixel_auroc(np.zeros_like(MASK), MAP) is None
 
 
+def test_maps_with_scores_of_a_model_scored_by_other_parts():
+    X = blobs(60, size=12, seed=0)
+    det = AutoencoderDetector(model="vae", model_options={"channels": [4], "score_parts": ["reconstruction",
+                                                                                         "latent"]},
+                              epochs=2, random_state=0, verbose=0).fit(X)
+    scores, maps = det.anomaly_map(X[:7], return_scores=True)
+    np.testing.assert_allclose(scores, det.anomaly_score(X[:7]), rtol=1e-5)
+    assert maps.shape == (7, 12, 12)
+
+
 def test_image_scores_from_maps():
     maps = np.arange(2 * 10 * 10, dtype=float).reshape(2, 10, 10)
     np.testing.assert_allclose(image_scores(maps, "max"), [99, 199])
@@ -59,6 +69,9 @@ def test_maps_show_where_the_defect_is():
     for kind, ratio in (("squared", 2.0), ("ssim", 1.1)):  # SSIM's 11 x 11 windows spread it wide
         maps = det.anomaly_map(defect, kind=kind, sigma=1.0)
         assert (maps[:, inside].mean(axis=1) > ratio * maps[:, ~inside].mean(axis=1)).all(), kind
+    scores, maps = det.anomaly_map(defect, kind="ssim", sigma=1.0, return_scores=True)  # one pass
+    np.testing.assert_allclose(scores, det.anomaly_score(defect), rtol=1e-5)
+    np.testing.assert_allclose(maps, det.anomaly_map(defect, kind="ssim", sigma=1.0), rtol=1e-5, atol=1e-7)
     with pytest.raises(InputError, match="image model"):
         AutoencoderDetector(epochs=1, verbose=0).fit(np.random.default_rng(0).random((30, 5))).anomaly_map(
             np.zeros((2, 5)))

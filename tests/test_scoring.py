@@ -363,6 +363,29 @@ def test_score_transforms_average_the_parts_over_evenly_spaced_transforms(tmp_pa
     np.testing.assert_allclose(again.anomaly_score(test), det.anomaly_score(test), rtol=1e-5)
 
 
+def test_refit_score_without_retraining_gives_the_model_fitted_with_those_options(tmp_path):
+    parts = ["transform", "transform_distance"]
+    options = {**OPTIONS, "transforms": "rotate_flip", "score_parts": parts}
+    X, test = oriented(120), oriented(30, seed=4)
+    params = {"model": "conv_ae", "epochs": 2, "batch_size": 32, "random_state": 0, "verbose": 0}
+    det = AutoencoderDetector(**params, model_options=options).fit(X)
+    weights = {k: v.clone() for k, v in det.model_.state_dict().items()}
+    det.refit_score(X, score_transforms=3)
+    direct = AutoencoderDetector(**params, model_options={**options, "score_transforms": 3}).fit(X)
+    assert det.score_head_.ks == [0, 2, 5] and det.model_options["score_transforms"] == 3
+    assert all(torch.equal(weights[k], v) for k, v in det.model_.state_dict().items())  # not retrained
+    np.testing.assert_allclose(det.anomaly_score(test), direct.anomaly_score(test), rtol=1e-5)
+    assert det.threshold_ == pytest.approx(direct.threshold_, rel=1e-5)
+    det.refit_score(X, score_parts=["transform_dirichlet"])  # other parts; the transforms kept
+    assert det.score_head_.parts == ("transform_dirichlet",) and det.score_head_.passes == 3
+    again = AutoencoderDetector.load(det.save(tmp_path / "m"), device="cpu")
+    np.testing.assert_allclose(again.anomaly_score(test), det.anomaly_score(test), rtol=1e-5)
+    with pytest.raises(InputError, match="the data fit was given"):
+        det.refit_score(X[:, :6])
+    with pytest.raises(InputError, match="has 8 transforms"):
+        det.refit_score(X, score_transforms=9)
+
+
 @pytest.mark.parametrize("options, message", [
     ({"transforms": "rotate", "score_transforms": 2}, "have none of them"),
     ({"transforms": "rotate", "score_transforms": 5, "score_parts": ["transform"]}, "has 4 transforms"),

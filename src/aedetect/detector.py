@@ -25,7 +25,7 @@ import aedetect.inputs as inputs
 from aedetect.console import progress
 from aedetect.data.arrays import as_samples, check_finite
 from aedetect.data.splits import group_validation_split, train_validation_split
-from aedetect.errors import InputError, ModelFolderError, NotFittedError
+from aedetect.errors import InputError, NotFittedError
 from aedetect.models import build_model, model_config
 from aedetect.outlier import AnomalyScoreMixin
 from aedetect.scoring import ScoreHead, split_score_options
@@ -143,14 +143,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         self.device_ = inputs.resolve_device(self.device)
 
         torch.manual_seed(self.seed_)
-        if groups is None:
-            train_idx, val_idx = train_validation_split(len(X), self.validation_fraction, self.seed_)
-        else:
-            if np.shape(groups) != (len(X),):
-                raise InputError(f"groups must hold one label per sample ({len(X)}); "
-                                 f"got shape {np.shape(groups)}")
-            train_idx, val_idx = group_validation_split(groups, self.validation_fraction, self.seed_)
-            self.validation_groups_ = np.asarray(groups)[val_idx]
+        train_idx, val_idx = self._split(X, groups)
         self._build(self.model_options)
         X_train, X_val = X[train_idx], X[val_idx]
         save = None
@@ -164,12 +157,54 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                               seed=self.seed_, verbose=self.verbose, checkpoint=save,
                               checkpoint_every=checkpoint_every, resume=state, trim=self.trim,
                               precision=self.precision)
-        self.score_head_.fit(self.model_, X_train, X_val, lambda X, fn: self._map_batches(
-            X, fn, "fitting the score parts", self._score_passes()))
-        self.validation_scores_ = self.anomaly_score(X_val)
+        self._fit_score(X_train, X_val)
         check_collapse(self.model_, self.model, X_train, X_val, self._to_tensor, self._scoring_batch_size(),
                        self.history_)
         return self.calibrate_threshold(self.threshold, self.threshold_param)
+
+    def refit_score(self, X, *, score_parts=None, score_transforms=None, groups=None):
+        """Fit the score head again, on the same network: other ``score_parts``, or
+        ``score_transforms`` (fewer transforms scored: cheaper scoring) without retraining;
+        None keeps the model's (``model_.n_transforms`` scores all transforms again).
+
+        ``X`` (and ``groups``) must be what ``fit`` was given: the same seeded split is taken
+        again, the parts fitted on its training share and the threshold set on its validation
+        share. ``model_options`` is updated so that the saved folder and ``clone`` agree.
+        """
+        self._check_fitted()
+        X = as_samples(X)
+        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        check_finite(X)
+        if tuple(X.shape[1:]) != self.input_shape_:
+            raise InputError(f"X has samples of shape {tuple(X.shape[1:])}; the model was fitted on "
+                             f"{self.input_shape_}: refit_score needs the data fit was given")
+        options = dict(self.model_options or {})
+        options["score_parts"] = list(score_parts or self.score_head_.parts)
+        if score_transforms is not None:
+            options["score_transforms"] = score_transforms
+        _, parts, transforms = split_score_options(options)
+        head = ScoreHead(parts, self.model_, transforms).to(self.device_)
+        self.model_options, self.score_head_ = options, head
+        train_idx, val_idx = self._split(X, groups)
+        self._fit_score(X[train_idx], X[val_idx])
+        return self.calibrate_threshold(self.threshold, self.threshold_param)
+
+    def _split(self, X, groups) -> tuple[np.ndarray, np.ndarray]:
+        """The seeded (training, validation) indices of X, whole groups held out with ``groups``."""
+        if groups is None:
+            return train_validation_split(len(X), self.validation_fraction, self.seed_)
+        if np.shape(groups) != (len(X),):
+            raise InputError(f"groups must hold one label per sample ({len(X)}); "
+                             f"got shape {np.shape(groups)}")
+        train_idx, val_idx = group_validation_split(groups, self.validation_fraction, self.seed_)
+        self.validation_groups_ = np.asarray(groups)[val_idx]
+        return train_idx, val_idx
+
+    def _fit_score(self, X_train, X_val) -> None:
+        """Fit the score head's statistics on X_train; keep the validation scores of X_val."""
+        self.score_head_.fit(self.model_, X_train, X_val, lambda X, fn: self._map_batches(
+            X, fn, "fitting the score parts", self._score_passes()))
+        self.validation_scores_ = self.anomaly_score(X_val)
 
     def _build(self, model_options: dict | None) -> None:
         """The network ``model_`` and its score head ``score_head_``, on ``device_``."""
@@ -230,15 +265,30 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         return self._map_batches(X, lambda x: self.score_head_.standardised_parts(self.model_, x),
                                  passes=self._score_passes()).astype(np.float64)
 
-    def anomaly_map(self, X, kind: str = "squared", sigma: float = 4.0) -> np.ndarray:
+    def anomaly_map(self, X, kind: str = "squared", sigma: float = 4.0, return_scores: bool = False):
         """(N, H, W) float32 per-pixel anomaly maps of images, higher = more anomalous: the squared
         error or 1 - SSIM of the reconstruction, smoothed by a Gaussian of ``sigma`` pixels
-        (:mod:`aedetect.maps`)."""
+        (:mod:`aedetect.maps`). ``return_scores``: ``(anomaly_score(X), maps)`` in one go; when the
+        score is the reconstruction error, one reconstruction per image serves both."""
         from aedetect.maps import error_map
+        from aedetect.models.base import Autoencoder
 
         if len(getattr(self, "input_shape_", (0, 0))) < 2:
             raise InputError("anomaly maps need an image model (fitted on (N, H, W) or (N, H, W, C) images)")
-        return self._map_batches(X, lambda x: error_map(x, self.model_(x), kind, sigma), "mapping")
+        shared = (self.score_head_.parts == ("reconstruction",)
+                  and type(self.model_).reconstruction_score is Autoencoder.reconstruction_score)
+
+        def fn(x):
+            recon = self.model_(x)
+            maps = error_map(x, recon, kind, sigma).flatten(1).float()
+            if not return_scores:
+                return maps
+            scores = (recon - x).pow(2).flatten(1).mean(dim=1) if shared else self._score(x)
+            return torch.cat([scores.float()[:, None], maps], dim=1)
+
+        out = self._map_batches(X, fn, "mapping", self._score_passes() if return_scores else 1)
+        maps = out[:, -math.prod(self.input_shape_[:2]):].reshape(len(out), *self.input_shape_[:2])
+        return (out[:, 0].astype(np.float64), maps) if return_scores else maps
 
     def iter_anomaly_score(self, X, start: int = 0, stop: int | None = None):
         """Yield ``(i, scores)`` batch by batch, ``scores`` as in :meth:`anomaly_score` for
@@ -335,56 +385,6 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         """Read a model folder written by :meth:`save` (or by an earlier aedetect); nothing is
         unpickled. ``device`` is where the model runs here ("auto": CUDA when present).
         The saved ``metadata`` is available as ``metadata_``."""
-        from safetensors import SafetensorError
+        from aedetect.detector_folder import load_detector
 
-        from aedetect.folders import read_config, read_tensors
-        from aedetect.scoring.head import FORMAT1_BUFFERS
-
-        config = read_config(path)
-        try:
-            params, fitted, model_cfg = config["params"], config["fitted"], config["model"]
-            # folders saved before these options
-            params = {"scaling": "global", "trim": 0.0, "precision": "float32", **params}
-            known = set(cls().get_params())
-            if set(params) != known:
-                raise ModelFolderError(f"{Path(path) / 'config.json'}: unexpected parameters "
-                                       f"{sorted(set(params) ^ known)}")
-            det = cls(**{**params, "device": device})
-            det.device_ = inputs.resolve_device(device)
-            det.input_shape_ = tuple(fitted["input_shape_"])
-            tensors = read_tensors(path)
-            network = dict(model_cfg["config"])
-            if config["format_version"] == 1:  # score statistics were buffers of the network
-                network["score_parts"] = network.get("score_parts", ["reconstruction"])
-                for old, new in FORMAT1_BUFFERS.items():
-                    if f"model.{old}" in tensors:
-                        tensors[f"score.{new}"] = tensors.pop(f"model.{old}")
-            else:
-                network["score_parts"] = config["score"]["parts"]
-                network["score_transforms"] = config["score"].get("transforms")
-            if model_cfg["name"] != params["model"]:
-                raise ModelFolderError(f"{path}: the network is a {model_cfg['name']!r}, the parameters name "
-                                       f"{params['model']!r}")
-            if list(inputs.network_shape(det.input_shape_)) != list(model_cfg["input_shape"]):
-                raise ModelFolderError(f"{path}: the network's input shape does not match the samples'")
-            det._build(network)
-            det.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-            det.score_head_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("score.")})
-            det.model_.eval()
-            det.validation_scores_ = tensors["validation_scores"].numpy().astype(np.float64)
-            det.n_features_in_ = math.prod(det.input_shape_)
-            det.input_dtype_ = fitted["input_dtype_"]
-            det.input_range_ = inputs.range_from_json(fitted["input_range_"])
-            det.scaling_ = fitted.get("scaling_", "global")
-            det.seed_ = fitted["seed_"]
-            det.history_ = fitted["history_"]
-            det.threshold_ = float(fitted["threshold_"])
-            det.threshold_method_ = fitted["threshold_method_"]
-            det.threshold_param_ = fitted["threshold_param_"]
-            det.offset_ = -det.threshold_
-            det.metadata_ = config.get("metadata", {})
-        except ModelFolderError:
-            raise
-        except (OSError, KeyError, TypeError, RuntimeError, SafetensorError, InputError) as err:
-            raise ModelFolderError(f"{path}: incomplete or damaged model folder ({err})") from err
-        return det
+        return load_detector(cls, path, device)
