@@ -7,15 +7,19 @@ from aedetect.cli.main import app
 from aedetect.errors import InputError
 from aedetect.models import build_model
 from aedetect.presets import PRESETS, preset_params
+from aedetect.scoring import split_score_options
 
 INPUTS = {"paper-mnist": (1, 28, 28), "paper-cifar": (3, 32, 32), "caltech-cae": (3, 96, 96),
           "caltech-vae": (3, 96, 96), "caltech-betavae": (3, 96, 96), "mnist-dense": (1, 28, 28),
-          "homework-conv": (1, 28, 28), "dcase-baseline": (640,), "homework-spectrogram-conv": (1, 64, 312)}
+          "homework-conv": (1, 28, 28), "dcase-baseline": (640,), "homework-spectrogram-conv": (1, 64, 312),
+          "fast": (1, 28, 28), "balanced": (1, 28, 28), "accurate": (1, 28, 28),
+          "accurate-photo": (3, 32, 32)}
 
 
 def build(name, model=None):
     params = preset_params(name, model)
-    return build_model(params["model"], INPUTS[name], params["model_options"])
+    network, _, _ = split_score_options(params["model_options"])
+    return build_model(params["model"], INPUTS[name], network)
 
 
 def linears(model):
@@ -93,6 +97,24 @@ def test_preset_params_switch_family_and_take_overrides():
     AutoencoderDetector(**params).check_params()
     with pytest.raises(InputError, match="paper-mnist"):
         preset_params("paper-mnst")
+
+
+@pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")  # one epoch on purpose
+@pytest.mark.parametrize("name", ["fast", "balanced", "accurate", "accurate-photo"])
+def test_cost_presets_fit_score_and_load(name, tmp_path):
+    import numpy as np
+
+    shape = INPUTS[name]
+    X = np.random.default_rng(0).integers(0, 256, size=(40, *shape[1:], shape[0]), dtype=np.uint8)
+    X = X.squeeze(-1) if shape[0] == 1 else X  # (N, H, W) grey, (N, H, W, 3) colour
+    params = preset_params(name, epochs=1, batch_size=16, random_state=0, verbose=0)
+    det = AutoencoderDetector(**params).fit(X)
+    preset = PRESETS[name]
+    assert det.score_head_.parts == tuple(preset.model_options["score_parts"])
+    assert det.score_head_.transforms == preset.model_options.get("score_transforms")
+    assert det.precision == preset.precision
+    again = AutoencoderDetector.load(det.save(tmp_path / "m"), device="cpu")
+    np.testing.assert_allclose(again.anomaly_score(X[:6]), det.anomaly_score(X[:6]), rtol=1e-4)
 
 
 @pytest.mark.filterwarnings("ignore::aedetect.errors.CollapseWarning")  # one epoch on purpose

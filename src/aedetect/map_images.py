@@ -53,35 +53,57 @@ def check_new_folder(folder: str | Path) -> Path:
     return folder
 
 
+class MapPictures:
+    """``NAME.heat.png``, ``NAME.overlay.png`` and, with a ``threshold``, ``NAME.mask.png`` per
+    image, added batch by batch (:meth:`add`) inside ``with``: written to a temporary folder that
+    becomes ``out_dir`` when the block ends without error; the folder appears complete or not at all."""
+
+    def __init__(self, out_dir: str | Path, threshold: float | None = None):
+        self.out_dir = check_new_folder(out_dir)
+        self.threshold = threshold
+        self.top = 2 * threshold if threshold is not None else None
+        self.names: set[str] = set()
+
+    def __enter__(self) -> MapPictures:
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", dir=self.out_dir.parent))
+        return self
+
+    def add(self, images: np.ndarray, maps: np.ndarray, names: list[str]) -> None:
+        """Pictures of ``images`` (uint8, as the detector takes them) and their ``maps``; a name
+        may start with a subfolder (``"test/NAME"``)."""
+        from PIL import Image
+
+        if len(names) != len(images) or len(set(names)) != len(names) or self.names & set(names):
+            raise InputError("map pictures need one distinct name per image")
+        self.names.update(names)
+        self.top = self.top if self.top is not None else float(maps.max())
+        for name, image, m, heat in zip(names, images, maps, colour(maps, self.top)):
+            (self.tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            mask = m > self.threshold if self.threshold is not None else None
+            Image.fromarray(heat).save(self.tmp / f"{name}.heat.png")
+            Image.fromarray(overlay(image, heat, mask)).save(self.tmp / f"{name}.overlay.png")
+            if mask is not None:
+                Image.fromarray((mask * 255).astype(np.uint8)).save(self.tmp / f"{name}.mask.png")
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        if self.out_dir.exists():
+            self.out_dir.rmdir()
+        self.tmp.rename(self.out_dir)
+
+
 def write_map_images(detector, X, names: list[str], out_dir: str | Path, *, threshold: float | None = None,
                      kind: str = "squared", sigma: float = 4.0) -> int:
-    """Write ``NAME.heat.png``, ``NAME.overlay.png`` and, with a ``threshold``, ``NAME.mask.png``
-    for every image of X (uint8 images as the detector takes them) into ``out_dir``, batch by
-    batch; the folder appears complete or not at all. Returns the number of images."""
-    from PIL import Image
-
-    out_dir = check_new_folder(out_dir)
-    if len(names) != len(X) or len(set(names)) != len(names):
+    """:class:`MapPictures` of every image of X (uint8 images as the detector takes them) in
+    ``out_dir``, mapped ``BATCH`` images at a time. Returns the number of images."""
+    if len(names) != len(X):
         raise InputError("map pictures need one distinct name per image")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        top = 2 * threshold if threshold is not None else None
+    with MapPictures(out_dir, threshold) as pictures:
         for start in range(0, len(X), BATCH):
             images = np.asarray(X[start:start + BATCH])
             maps = detector.anomaly_map(images, kind=kind, sigma=sigma)
-            top = top if top is not None else float(maps.max())
-            heats = colour(maps, top)
-            for name, image, m, heat in zip(names[start:start + BATCH], images, maps, heats):
-                mask = m > threshold if threshold is not None else None
-                Image.fromarray(heat).save(tmp / f"{name}.heat.png")
-                Image.fromarray(overlay(image, heat, mask)).save(tmp / f"{name}.overlay.png")
-                if mask is not None:
-                    Image.fromarray((mask * 255).astype(np.uint8)).save(tmp / f"{name}.mask.png")
-        if out_dir.exists():
-            out_dir.rmdir()
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            pictures.add(images, maps, names[start:start + BATCH])
     return len(X)

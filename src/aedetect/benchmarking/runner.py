@@ -140,7 +140,10 @@ def map_jobs(fn: Callable, calls: list[tuple], jobs: int = 1, on_done: Callable 
                 if on_done:
                     on_done(i, results[i])
         except BaseException:
+            workers = list((pool._processes or {}).values())  # Python < 3.14 has no terminate_workers()
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:  # a unit still running would go on for minutes after we stop
+                worker.terminate()
             raise
     return results
 

@@ -85,20 +85,33 @@ def _check_maps(folder: Path, detector, distributed: bool) -> None:
     check_new_folder(folder)
 
 
-def _write_maps(folder: Path, detector, parts) -> None:
-    """Heat map, overlay and mask pictures of every scored image (``aedetect.map_images``)."""
-    from aedetect.map_images import write_map_images
+def _mapped_scores(detector, pictures, X, lo: int, hi: int, names: list[str]):
+    """``(start, scores)`` of X[lo:hi] batch by batch, as ``iter_anomaly_score``; with ``pictures``
+    (:class:`~aedetect.map_images.MapPictures`) each batch's maps are drawn from the same pass."""
+    import numpy as np
 
+    from aedetect.map_images import BATCH
+
+    if pictures is None:
+        yield from detector.iter_anomaly_score(X, lo, hi)
+        return
     stored = detector.metadata_.get("maps", {})
+    for start in range(lo, hi, BATCH):
+        images = np.asarray(X[start:min(start + BATCH, hi)])
+        scores, maps = detector.anomaly_map(images, kind=stored.get("kind", "squared"),
+                                            sigma=stored.get("sigma", 4.0), return_scores=True)
+        pictures.add(images, maps, names[start:start + len(images)])
+        yield start, scores
+
+
+def _picture_names(parts) -> dict[str, list[str]]:
+    """Each part's picture names: ``PART-INDEX-FILESTEM``, in a folder per part when there are several."""
+    out = {}
     for name, X, _, files in parts:
-        names = [f"{name}-{i:05d}-{Path(f).stem}" if files else f"{name}-{i:05d}"
-                 for i, f in enumerate(files or [None] * len(X))]
-        target = folder / name if len(parts) > 1 else folder
-        write_map_images(detector, X, names, target, threshold=stored.get("threshold"),
-                         kind=stored.get("kind", "squared"), sigma=stored.get("sigma", 4.0))
-    note = ("" if "threshold" in stored else "; no binary masks: the model holds no map threshold (fit it "
-            "on an inspection layout)")
-    info(f"wrote heat maps and overlays to {folder}{note}")
+        folder = f"{name}/" if len(parts) > 1 else ""
+        out[name] = [f"{folder}{name}-{i:05d}-{Path(f).stem}" if files else f"{folder}{name}-{i:05d}"
+                     for i, f in enumerate(files or [None] * len(X))]
+    return out
 
 
 def score(
@@ -117,11 +130,14 @@ def score(
     """Write one row per sample: part, index, file, class, score, flagged (score > threshold).
     Scores are written batch by batch, so a .npy file larger than memory streams through.
     For an audio model: one row per clip, with its flagged time spans."""
+    from contextlib import nullcontext
+
     from aedetect.data.model_data import open_for_model
     from aedetect.detector import AutoencoderDetector
     from aedetect.distributed import rank_and_world, start_distributed, stop_distributed
     from aedetect.errors import InputError
     from aedetect.folders import folder_kind
+    from aedetect.map_images import MapPictures
 
     try:
         kind = folder_kind(model_dir)
@@ -150,11 +166,16 @@ def score(
             if not parts:
                 raise InputError(f"{dataset.name} has no {part} part")
             count = {"rows": 0, "flagged": 0}
+            if maps is not None:
+                _check_maps(maps, detector, distributed)
+            stored = detector.metadata_.get("maps", {})
+            pictures = MapPictures(maps, stored.get("threshold")) if maps is not None else nullcontext()
+            names = _picture_names(parts) if maps is not None else {}
 
             def rows():  # scored batch by batch while the file is written: memory stays at one batch
                 for name, X, y, files in parts:
                     lo, hi = rank * len(X) // world, (rank + 1) * len(X) // world  # this process's share
-                    for start, scores in detector.iter_anomaly_score(X, lo, hi):
+                    for start, scores in _mapped_scores(detector, drawing, X, lo, hi, names.get(name)):
                         count["rows"] += len(scores)
                         count["flagged"] += int((scores > detector.threshold_).sum())
                         for i, s in enumerate(scores, start):
@@ -165,11 +186,12 @@ def score(
             def shard(r: int) -> Path:
                 return out.with_name(f"{out.name}.part-{r}-of-{world}") if world > 1 else out
 
+            with pictures as drawing:
+                write_csv(shard(rank), HEADER, rows())
             if maps is not None:
-                _check_maps(maps, detector, distributed)
-            write_csv(shard(rank), HEADER, rows())
-            if maps is not None:
-                _write_maps(maps, detector, parts)
+                note = ("" if "threshold" in stored else "; no binary masks: the model holds no map "
+                        "threshold (fit it on an inspection layout)")
+                info(f"wrote heat maps and overlays to {maps}{note}")
             if world > 1:
                 import torch
                 import torch.distributed as dist
