@@ -41,7 +41,7 @@ def test_maps_with_scores_of_a_model_scored_by_other_parts():
     det = AutoencoderDetector(model="vae", model_options={"channels": [4], "score_parts": ["reconstruction",
                                                                                          "latent"]},
                               epochs=2, random_state=0, verbose=0).fit(X)
-    scores, maps = det.anomaly_map(X[:7], return_scores=True)
+    scores, maps = det.anomaly_map(X[:7], sigma=1.0, return_scores=True)
     np.testing.assert_allclose(scores, det.anomaly_score(X[:7]), rtol=1e-5)
     assert maps.shape == (7, 12, 12)
 

@@ -57,6 +57,23 @@ dcase-baseline
     norm + ReLU, MSE, Adam 1e-3, batch 512, 100 epochs. Differences: our
     inputs are scaled to [0, 1] by the training range and the output has a
     sigmoid (the baseline: raw dB, linear output).
+fast, balanced, accurate, accurate-photo
+    Points on the measured accuracy-cost front of one-class image detection
+    (``benchmarks/studies/cost.md``: AUROC against CPU seconds per class, chosen
+    by a rule written before the runs on MNIST, then checked on Fashion-MNIST and
+    CIFAR-10). ``fast``: the ``mnist-dense`` network trained 2 epochs, scored by
+    its reconstruction error plus the distance to the 5 nearest training inputs
+    (``input_knn``); any input shape. ``balanced``: the ``paper-mnist`` network
+    with a head that tells the 8 quarter turns and mirrorings apart
+    (``rotate_flip``), 5 epochs, scored by that head (``transform``,
+    ``transform_dirichlet``). ``accurate``: the ``paper-mnist`` network with the
+    ``geom`` head (4 of its 72 transforms per image in each batch), 10 epochs,
+    scored by the MNIST-like parts (``transform_distance``,
+    ``transform_dirichlet``, ``transform_knn``) over 4 evenly spaced transforms;
+    for digits, clothes, shapes on a plain background. ``accurate-photo``: the
+    same training on the ``paper-cifar`` network, scored by the natural-image
+    parts (``reconstruction``, ``transform``, ``transform_dirichlet``); for
+    photographs. All but ``fast``: cosine learning rate, bfloat16.
 homework-spectrogram-conv
     Machine sounds: the course homework's conv autoencoder on 64-mel x 312-frame
     log-mel patches (a whole 10 s clip): 3x3 convs 32, 16, 4, each followed by
@@ -87,19 +104,23 @@ class Preset:
 _PAPER_BOTTLENECK = {"hidden": [1024], "decoder_hidden": [100], "latent": 20,
                      "activation": "leaky_relu", "negative_slope": 0.01, "norm": "batch"}
 _CALTECH = {"arch": "conv", "channels": [32, 64, 128], "strides": 2, "hidden": [256], "latent": 512}
+_PAPER_MNIST = {"arch": "conv", "channels": [16, 32, 64, 64, 16], "strides": [1, 2, 2, 2, 1],
+                **_PAPER_BOTTLENECK}
+_PAPER_CIFAR = {"arch": "conv", "channels": [8, 16, 32, 16], "strides": [1, 2, 2, 1], **_PAPER_BOTTLENECK}
+_MNIST_DENSE = {"arch": "dense", "hidden": [400], "latent": 20}
+# the self-supervised score parts (aedetect.scoring), 4 of geom's 72 transforms scored
+_GEOM = {"transforms": "geom", "transform_draws": 4, "score_transforms": 4}
+_MNIST_LIKE = {**_GEOM, "score_parts": ["transform_distance", "transform_dirichlet", "transform_knn"]}
+_NATURAL = {**_GEOM, "score_parts": ["reconstruction", "transform", "transform_dirichlet"]}
+_BF16_COSINE = {"batch_size": 128, "lr_schedule": "cosine", "precision": "bfloat16"}
 
 PRESETS: dict[str, Preset] = {
-    "paper-mnist": Preset("conv_ae", {"arch": "conv", "channels": [16, 32, 64, 64, 16],
-                                      "strides": [1, 2, 2, 2, 1], **_PAPER_BOTTLENECK},
-                          epochs=10, batch_size=128),
-    "paper-cifar": Preset("conv_ae", {"arch": "conv", "channels": [8, 16, 32, 16],
-                                      "strides": [1, 2, 2, 1], **_PAPER_BOTTLENECK},
-                          epochs=20, batch_size=128),
+    "paper-mnist": Preset("conv_ae", _PAPER_MNIST, epochs=10, batch_size=128),
+    "paper-cifar": Preset("conv_ae", _PAPER_CIFAR, epochs=20, batch_size=128),
     "caltech-cae": Preset("conv_ae", _CALTECH, epochs=20, batch_size=64),
     "caltech-vae": Preset("vae", _CALTECH, epochs=20, batch_size=64),
     "caltech-betavae": Preset("beta_vae", {**_CALTECH, "beta": 1e-4}, epochs=20, batch_size=64),
-    "mnist-dense": Preset("dense_ae", {"arch": "dense", "hidden": [400], "latent": 20},
-                          epochs=30, batch_size=128),
+    "mnist-dense": Preset("dense_ae", _MNIST_DENSE, epochs=30, batch_size=128),
     "homework-conv": Preset("conv_ae", {"arch": "conv", "channels": [16, 8], "pool": True,
                                         "latent": None}, epochs=10, batch_size=250),
     "dcase-baseline": Preset("dense_ae", {"arch": "dense", "hidden": [128, 128, 128, 128], "latent": 8,
@@ -108,6 +129,13 @@ PRESETS: dict[str, Preset] = {
     "homework-spectrogram-conv": Preset("conv_ae", {"arch": "conv", "channels": [32, 16, 4], "pool": True,
                                                     "latent": None}, epochs=50, batch_size=32,
                                         features={"mode": "patches", "n_mels": 64, "patch_frames": 312}),
+    "fast": Preset("dense_ae", {**_MNIST_DENSE, "score_parts": ["reconstruction", "input_knn"]},
+                   epochs=2, batch_size=128),
+    "balanced": Preset("conv_ae", {**_PAPER_MNIST, "transforms": "rotate_flip",
+                                   "score_parts": ["transform", "transform_dirichlet"]},
+                       epochs=5, **_BF16_COSINE),
+    "accurate": Preset("conv_ae", {**_PAPER_MNIST, **_MNIST_LIKE}, epochs=10, **_BF16_COSINE),
+    "accurate-photo": Preset("conv_ae", {**_PAPER_CIFAR, **_NATURAL}, epochs=10, **_BF16_COSINE),
 }
 
 
