@@ -271,6 +271,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="data:model pairs, e.g. mnist:dense")
     parser.add_argument("--stream", type=int, default=1_000_000,
                         help="samples for the streaming run (0: skip)")
+    parser.add_argument("--name", default="speed", help="result file name (benchmarks/results/NAME.md)")
     parser.add_argument("--run", help=argparse.SUPPRESS)  # internal: one configuration as JSON
     args = parser.parse_args()
     if args.run:
@@ -304,8 +305,8 @@ def main() -> None:
                   f"rows written as it went: {streamed['seconds']:.1f} s "
                   f"({streamed['samples'] / streamed['seconds']:,.0f} samples/s including the CSV), peak RSS "
                   f"{streamed['peak_rss_mb']:,.0f} MB."]
-    write("speed", {"provenance": provenance([0]), "settings": vars(args), "runs": runs, "stream": streamed},
-          "\n".join(lines))
+    record = {"provenance": provenance([0]), "settings": vars(args), "runs": runs, "stream": streamed}
+    write(args.name, record, "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -71,9 +71,9 @@ fast, balanced, accurate, accurate-photo
     scored by the MNIST-like parts (``transform_distance``,
     ``transform_dirichlet``, ``transform_knn``) over 4 evenly spaced transforms;
     for digits, clothes, shapes on a plain background. ``accurate-photo``: the
-    same training on the ``paper-cifar`` network, scored by the natural-image
-    parts (``reconstruction``, ``transform``, ``transform_dirichlet``); for
-    photographs. All but ``fast``: cosine learning rate, bfloat16.
+    same training for 20 epochs on the ``paper-cifar`` network, scored by the
+    natural-image parts (``reconstruction``, ``transform``,
+    ``transform_dirichlet``); for photographs. All but ``fast``: cosine learning rate, bfloat16.
 homework-spectrogram-conv
     Machine sounds: the course homework's conv autoencoder on 64-mel x 312-frame
     log-mel patches (a whole 10 s clip): 3x3 convs 32, 16, 4, each followed by
@@ -135,7 +135,7 @@ PRESETS: dict[str, Preset] = {
                                    "score_parts": ["transform", "transform_dirichlet"]},
                        epochs=5, **_BF16_COSINE),
     "accurate": Preset("conv_ae", {**_PAPER_MNIST, **_MNIST_LIKE}, epochs=10, **_BF16_COSINE),
-    "accurate-photo": Preset("conv_ae", {**_PAPER_CIFAR, **_NATURAL}, epochs=10, **_BF16_COSINE),
+    "accurate-photo": Preset("conv_ae", {**_PAPER_CIFAR, **_NATURAL}, epochs=20, **_BF16_COSINE),
 }
 
 

@@ -26,10 +26,11 @@ def fit(
                                "Data without classes is all normal."),
     model: str = typer.Option(None, help="Model: dense_ae, conv_ae, vae, beta_vae, aae or dae "
                               "(default: the preset's, else dense_ae)."),
-    preset: str = typer.Option(None, help="Named network and training settings: paper-mnist, "
-                               "paper-cifar, caltech-cae, caltech-vae, caltech-betavae, mnist-dense, "
-                               "homework-conv; audio: dcase-baseline (the default for audio), "
-                               "homework-spectrogram-conv (see aedetect.presets)."),
+    preset: str = typer.Option(None, help="Named network and training settings: fast, balanced, "
+                               "accurate, accurate-photo (points on the measured accuracy-cost front); "
+                               "the reference networks paper-mnist, paper-cifar, caltech-cae, caltech-vae, "
+                               "caltech-betavae, mnist-dense, homework-conv; audio: dcase-baseline (the "
+                               "default for audio), homework-spectrogram-conv (see aedetect.presets)."),
     model_options: str = typer.Option(None, help='Model options as JSON, e.g. \'{"latent": 32}\'.'),
     epochs: int = typer.Option(None, min=1, help="Default: the preset's, else 20 (tables: 50)."),
     batch_size: int = typer.Option(None, min=1, help="Default: the preset's, else 64."),
