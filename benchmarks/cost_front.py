@@ -8,8 +8,14 @@ the network + fitting that score head + scoring the 10,000 test images, each tim
 (``--jobs 2``: two models at a time, one thread each, on an otherwise idle machine).
 
     python benchmarks/cost_front.py --dataset mnist --configs geom-e10 geom-e20 --jobs 2
+    python benchmarks/cost_front.py --dataset mnist --configs preset:accurate --seeds 0 1 2
 
-Writes benchmarks/results/cost/front-<dataset>[-NAME].{json,md}.
+Writes benchmarks/results/cost/front-<dataset>[-NAME].{json,md,png} (rows also as they finish, to
+.partial.jsonl). Each process runs a configuration once untimed (1 epoch on 512 images) before its
+first timed unit: one-time kernel set-up is not the configuration's cost. ``preset:NAME`` runs a
+preset of :mod:`aedetect.presets` as it ships. ``--merge`` joins earlier runs' JSON files
+(``--rename CONFIG@TRANSFORMS=NAME``, ``--keep CONFIG ...``); ``--presets-table`` writes
+results/cost/presets.md from merged fronts.
 
 Rule for the presets, fixed before the runs (development sets: MNIST seed 0, all ten classes;
 Caltech-101 airplanes for the natural-image configuration). Today's costs per class (one thread,
@@ -195,25 +201,30 @@ def markdown(meta: dict, points: list[dict]) -> str:
 
 
 def plot(points: list[dict], title: str, path: Path) -> None:
-    """AUROC against cost per class (log scale), one labelled dot per point."""
+    """AUROC against cost per class (log scale): one colour per configuration (legend), each dot
+    labelled with its number of scored transforms."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    for p in points:
-        label = p["config"] + (f" n={p['score_transforms']}" if p["score_transforms"] else "")
-        ax.scatter(p["cost_seconds"], 100 * p["auroc"], s=18,
-                   color="tab:grey" if p["config"].startswith("pyod") else "tab:blue")
-        ax.annotate(label, (p["cost_seconds"], 100 * p["auroc"]), fontsize=7, xytext=(3, 2),
-                    textcoords="offset points")
+    configs = list(dict.fromkeys(p["config"] for p in points))
+    for i, config in enumerate(configs):
+        mine = [p for p in points if p["config"] == config]
+        ax.scatter([p["cost_seconds"] for p in mine], [100 * p["auroc"] for p in mine], s=22,
+                   color=plt.get_cmap("tab10")(i % 10), label=config)
+        for p in mine:
+            if p["score_transforms"]:
+                ax.annotate(str(p["score_transforms"]), (p["cost_seconds"], 100 * p["auroc"]), fontsize=7,
+                            xytext=(3, -9), textcoords="offset points")
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("CPU seconds per class, one thread (training + score head + scoring the test set)")
     ax.set_ylabel("mean AUROC (%)")
-    ax.set_title(title)
+    ax.set_title(title + " (numbers: transforms scored)")
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -230,6 +241,26 @@ def write(out: Path, stem: str, meta: dict, rows: list[dict]) -> None:
     print(markdown(meta, points))
 
 
+def presets_table(files: list[Path], out: Path) -> None:
+    """benchmarks/results/cost/presets.md: the presets (and PyOD) on each data set, from the merged
+    fronts ``files`` (one per data set): mean AUROC over classes and seeds with the spread of the
+    seeds' means, and the cost per class."""
+    lines = ["| preset | data set | classes x seeds | mean AUROC % (sd over seeds) | train s | head s "
+             "| score s | cost s / class | scored images/s per thread |", "|---" * 9 + "|"]
+    for f in files:
+        record = json.loads(Path(f).read_text())
+        for p in record["points"]:
+            if p["config"].startswith("preset:") or p["config"] == "pyod-ae":
+                lines.append(f"| {p['config'].removeprefix('preset:')} | {record['provenance']['dataset']} "
+                             f"| {p['classes']} x {len(p['seeds'])} | {100 * p['auroc']:.2f} "
+                             f"({100 * p['auroc_seed_std']:.2f}) | {p['train_seconds']:.1f} "
+                             f"| {p['head_seconds']:.1f} | {p['score_seconds']:.1f} "
+                             f"| {p['cost_seconds']:.1f} | {p['images_per_second']:,.0f} |")
+    runs = "\n".join(f"- {Path(f).name}" for f in files)
+    out.write_text(f"# The presets on the three data sets\n\nFrom:\n{runs}\n\n" + "\n".join(lines) + "\n")
+    print(out.read_text())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="mnist", choices=[*sorted(ONE_CLASS_PRESET), "caltech-airplanes"])
@@ -244,10 +275,15 @@ def main() -> None:
     ap.add_argument("--merge", nargs="+", type=Path, default=None,
                     help="JSON files of earlier runs: write their merged front instead of running")
     ap.add_argument("--rename", nargs="*", default=None, help="with --merge: CONFIG@TRANSFORMS=NAME")
+    ap.add_argument("--keep", nargs="*", default=None, help="with --merge: only these configurations' rows")
+    ap.add_argument("--presets-table", nargs="+", type=Path, default=None,
+                    help="merged fronts' JSON files: write results/cost/presets.md from them")
     args = ap.parse_args()
+    if args.presets_table:
+        return presets_table(args.presets_table, args.out / "presets.md")
     if args.merge:
         return merge(args.merge, args.out, f"front-{args.dataset}" + (f"-{args.name}" if args.name else ""),
-                     args.rename)
+                     args.dataset, args.rename, args.keep)
     meta = provenance(args.seeds, ["python", *sys.argv])
     if args.dataset == "caltech-airplanes":
         tasks, _, preset = protocol_tasks("caltech-airplanes", args.data, classes=["airplanes"])
@@ -269,11 +305,21 @@ def main() -> None:
     write(args.out, stem, meta, rows)
 
 
-def merge(files: list[Path], out: Path, stem: str, rename: list[str] | None = None) -> None:
+def read_run(path: Path, dataset: str) -> dict:
+    """A run's JSON file, or the rows a stopped run kept in its .partial.jsonl."""
+    if path.suffix != ".jsonl":
+        return json.loads(path.read_text())
+    return {"provenance": {"dataset": dataset, "command": f"rows of {path.name}: the run was stopped "
+                           "early, the units it had finished are kept"},
+            "rows": [json.loads(line) for line in path.read_text().splitlines() if line.strip()]}
+
+
+def merge(files: list[Path], out: Path, stem: str, dataset: str, rename: list[str] | None = None,
+          keep: list[str] | None = None) -> None:
     """One front from several runs' JSON files (their rows, each run's provenance kept). ``rename``:
     ``CONFIG@TRANSFORMS=NAME`` gives that point's rows another configuration name (a front point
     that a preset reproduces: its seed-0 rows join the preset's other seeds)."""
-    runs = [json.loads(Path(f).read_text()) for f in files]
+    runs = [read_run(Path(f), dataset) for f in files]
     for spec in rename or []:
         old, new = spec.split("=")
         config, count = old.split("@")
@@ -282,11 +328,17 @@ def merge(files: list[Path], out: Path, stem: str, rename: list[str] | None = No
                 if row["config"] == config and str(row["score_transforms"]) == count:
                     row["config"], row["renamed_from"] = new, old
     datasets = {run["provenance"]["dataset"] for run in runs}
-    if len(datasets) != 1:
-        sys.exit(f"cannot merge fronts of several data sets: {sorted(datasets)}")
-    meta = {"dataset": datasets.pop(), "merged": [str(f) for f in files],
+    if datasets != {dataset}:
+        sys.exit(f"--dataset {dataset}: the files hold fronts of {sorted(datasets)}")
+    meta = {"dataset": dataset, "merged": [str(f) for f in files],
             "runs": [run["provenance"] for run in runs]}
-    write(out, stem, meta, [row for run in runs for row in run["rows"]])
+    rows, seen = [], set()
+    for row in (row for run in runs for row in run["rows"] if keep is None or row["config"] in keep):
+        key = (row["config"], row["normal"], row["seed"], row["score_transforms"])
+        if key not in seen:  # the same unit in two files: the first file's row
+            seen.add(key)
+            rows.append(row)
+    write(out, stem, meta, rows)
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ def run_one(cfg: dict) -> dict:
 
         def scores(a):
             with torch.no_grad():
-                return torch.cat([model.score(xb.to("cpu")) for (xb,) in
+                return torch.cat([model.reconstruction_error(xb.to("cpu")) for (xb,) in
                                   DataLoader(TensorDataset(tensor(a)), batch_size=batch)]).numpy()
 
         start = time.perf_counter()
