@@ -179,7 +179,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
             raise InputError(f"X has samples of shape {tuple(X.shape[1:])}; the model was fitted on "
                              f"{self.input_shape_}: refit_score needs the data fit was given")
         options = dict(self.model_options or {})
-        options["score_parts"] = list(score_parts or self.score_head_.parts)
+        options["score_parts"] = score_parts if score_parts is not None else list(self.score_head_.parts)
         if score_transforms is not None:
             options["score_transforms"] = score_transforms
         _, parts, transforms = split_score_options(options)
