@@ -15,6 +15,8 @@ float32 TensorDataset, a shuffling DataLoader, per-batch .to(device), default th
 validation loss every epoch on the same held-out 10%, scoring under torch.no_grad() in
 DataLoader batches. (b) PyOD 2 `AutoEncoder` with its own network (64-32, batch norm, dropout)
 and defaults, on the same flattened data scaled to [0, 1], the same epochs and batch size.
+With ``--bf16``, aedetect also runs with ``precision="bfloat16"`` (training and scoring under
+bfloat16 autocast; its ratios are against aedetect in float32).
 
 Every configuration runs in its own subprocess, so its peak resident memory is its own.
 
@@ -49,6 +51,7 @@ MODELS = {  # data -> model -> (family, options), the networks named in the docs
                 "conv": ("conv_ae", None), "pyod-net": PYOD_NET},
 }
 PRESET = {"mnist": "paper-mnist", "caltech": "caltech-cae"}
+IMPLS = ("aedetect", "aedetect-bf16", "notebook", "pyod")  # aedetect-bf16: with --bf16
 
 
 def prepare(data_dir: Path) -> None:
@@ -94,13 +97,14 @@ def run_one(cfg: dict) -> dict:
     out = {**cfg, "n_train": len(tr), "n_score": len(X_score), "torch_threads": torch.get_num_threads()}
     warm = X[:512]  # every implementation first runs one short epoch untimed (library and CPU warm-up)
 
-    if cfg["impl"] == "aedetect":
+    if cfg["impl"].startswith("aedetect"):
         from aedetect import AutoencoderDetector
 
+        precision = "bfloat16" if cfg["impl"] == "aedetect-bf16" else "float32"
         AutoencoderDetector(model=family, model_options=options, epochs=1, batch_size=batch, verbose=0,
-                            device="cpu").fit(warm).reconstruction_error(warm)
+                            device="cpu", precision=precision).fit(warm).anomaly_score(warm)
         det = AutoencoderDetector(model=family, model_options=options, epochs=epochs, batch_size=batch,
-                                  random_state=0, verbose=0, device="cpu").fit(X)
+                                  random_state=0, verbose=0, device="cpu", precision=precision).fit(X)
         h = det.history_
         out.update(train_s=h["seconds"], val_loss=h["val_loss"], elapsed=h["elapsed"])
         start = time.perf_counter()
@@ -235,7 +239,7 @@ def table(runs: list[dict]) -> list[str]:
             if "aedetect" not in group:
                 continue
             ours = group["aedetect"]
-            for impl in ("aedetect", "notebook", "pyod"):
+            for impl in IMPLS:
                 r = group.get(impl)
                 if r is None:
                     continue
@@ -271,6 +275,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="data:model pairs, e.g. mnist:dense")
     parser.add_argument("--stream", type=int, default=1_000_000,
                         help="samples for the streaming run (0: skip)")
+    parser.add_argument("--bf16", action="store_true",
+                        help="also run aedetect with precision='bfloat16' (training and scoring)")
     parser.add_argument("--name", default="speed", help="result file name (benchmarks/results/NAME.md)")
     parser.add_argument("--run", help=argparse.SUPPRESS)  # internal: one configuration as JSON
     args = parser.parse_args()
@@ -282,9 +288,11 @@ def main() -> None:
     pairs = args.only or [f"{d}:{m}" for d in ("mnist", "caltech") for m in ("dense", "conv", "pyod-net")]
     for pair in pairs:
         data, model = pair.split(":")
-        for impl in ("aedetect", "notebook", "pyod"):
+        for impl in IMPLS:
             if (impl == "pyod" and model != "dense") or (impl == "notebook" and model == "pyod-net"):
                 continue  # PyOD's AutoEncoder runs once per data set, shown beside each model
+            if impl == "aedetect-bf16" and not args.bf16:
+                continue
             cfg = {"data": data, "model": model, "impl": impl, "epochs": args.epochs,
                    "batch_size": args.batch_size, "onnx": impl == "aedetect"}
             proc = subprocess.run([sys.executable, __file__, "--run", json.dumps(cfg)], capture_output=True,
