@@ -18,7 +18,7 @@ INPUTS = {"paper-mnist": (1, 28, 28), "paper-cifar": (3, 32, 32), "caltech-cae":
 
 def build(name, model=None):
     params = preset_params(name, model)
-    network, _, _ = split_score_options(params["model_options"])
+    network, _ = split_score_options(params["model_options"])
     return build_model(params["model"], INPUTS[name], network)
 
 

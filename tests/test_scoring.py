@@ -26,9 +26,9 @@ OPTIONS = {"channels": [8, 16], "hidden": [32], "latent": 6, "norm": "batch"}
 
 def scored(family: str, shape: tuple[int, ...], options: dict):
     """A network and its score head, as the detector builds them."""
-    network, parts, transforms = split_score_options(options)
+    network, head_options = split_score_options(options)
     net = build_model(family, shape, network).eval()
-    return net, ScoreHead(parts, net, transforms)
+    return net, ScoreHead(net=net, **head_options)
 
 
 def oriented(n: int, seed: int = 0) -> np.ndarray:
@@ -265,6 +265,33 @@ def test_nearest_neighbour_parts_are_distances_to_the_bank(tmp_path):
     np.testing.assert_allclose(det.score_parts(test), want, rtol=1e-3, atol=1e-3)
     assert (det.anomaly_score(test[5:]) > det.anomaly_score(test[:5]).max()).all()
     assert_survives_saving(det, test, tmp_path / "m")
+
+
+def test_score_log_standardises_the_logarithms_of_the_parts(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 1, (300, 5)).astype(np.float32)
+    options = {"hidden": [8], "latent": 3, "score_parts": ["reconstruction", "input_knn"]}
+    det = AutoencoderDetector(epochs=2, random_state=0, verbose=0, scaling="none",
+                              model_options={**options, "score_log": True}).fit(X)
+    plain = AutoencoderDetector(epochs=2, random_state=0, verbose=0, scaling="none",
+                                model_options=options).fit(X)
+    test = np.concatenate([X[:5], X[:5] + 6])
+    raw = np.stack([det.reconstruction_error(test), plain.score_head_.input_knn(
+        torch.from_numpy(test)).numpy()], axis=1)
+    _, val = det._split(X, None)
+    val_raw = np.stack([det.reconstruction_error(X[val]), plain.score_head_.input_knn(
+        torch.from_numpy(X[val])).numpy()], axis=1)
+    logs, val_logs = np.log(raw), np.log(val_raw)
+    want = ((logs - val_logs.mean(axis=0)) / val_logs.std(axis=0)).sum(axis=1)
+    np.testing.assert_allclose(det.anomaly_score(test), want, rtol=1e-3, atol=1e-3)
+    assert not np.allclose(plain.anomaly_score(test), want, rtol=1e-2)  # the plain sum differs
+    assert_survives_saving(det, test, tmp_path / "m")
+    with pytest.raises(InputError, match="can be negative"):
+        signed = {**OPTIONS, "transforms": "rotate", "score_log": True,
+                  "score_parts": ["transform", "transform_dirichlet"]}
+        AutoencoderDetector(model_options=signed).fit(blobs(40))
+    with pytest.raises(InputError, match="true or false"):
+        AutoencoderDetector(model_options={"score_log": "yes"}).fit(X)
 
 
 def test_a_model_with_score_parts_saves_and_loads(tmp_path):

@@ -89,8 +89,8 @@ class AudioDetector(AnomalyScoreMixin, BaseEstimator):
         inner.check_params()
         if inner.scaling == "auto":  # a spectrogram frame's values share one unit (dB): one range
             inner.set_params(scaling="global")
-        network_options, parts, _ = split_score_options(inner.model_options)
-        if network_options.get("transforms") or parts != ("reconstruction",):
+        network_options, head_options = split_score_options(inner.model_options)
+        if network_options.get("transforms") or head_options["parts"] != ("reconstruction",):
             raise InputError("audio clips are scored by the reconstruction error of their frames; the "
                              "image score options transforms / score_parts do not apply: leave them out")
         if len(clips) < 2:

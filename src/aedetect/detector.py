@@ -182,8 +182,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
         options["score_parts"] = score_parts if score_parts is not None else list(self.score_head_.parts)
         if score_transforms is not None:
             options["score_transforms"] = score_transforms
-        _, parts, transforms = split_score_options(options)
-        head = ScoreHead(parts, self.model_, transforms).to(self.device_)
+        _, head_options = split_score_options(options)
+        head = ScoreHead(net=self.model_, **head_options).to(self.device_)
         self.model_options, self.score_head_ = options, head
         train_idx, val_idx = self._split(X, groups)
         self._fit_score(X[train_idx], X[val_idx])
@@ -208,17 +208,17 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
 
     def _build(self, model_options: dict | None) -> None:
         """The network ``model_`` and its score head ``score_head_``, on ``device_``."""
-        network_options, parts, transforms = split_score_options(model_options)
+        network_options, head_options = split_score_options(model_options)
         shape = inputs.network_shape(self.input_shape_)
         self.model_ = build_model(self.model, shape, network_options)
-        self.score_head_ = ScoreHead(parts, self.model_, transforms)
+        self.score_head_ = ScoreHead(net=self.model_, **head_options)
         self.model_.to(self.device_, memory_format=inputs.memory_format(shape))
         self.score_head_.to(self.device_)
         self._batch_for_scoring = None
 
     def check_params(self) -> None:
         """Raise InputError for a parameter that cannot work; ``fit`` calls this first."""
-        network_options, _, _ = split_score_options(self.model_options)
+        network_options, _ = split_score_options(self.model_options)
         model_config(self.model, network_options)
         if self.threshold not in METHODS:
             raise InputError(f"unknown threshold method {self.threshold!r}; choose one of "
@@ -366,7 +366,8 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
             "params": self.get_params(),
             "model": {"name": self.model, "input_shape": list(inputs.network_shape(self.input_shape_)),
                       "config": dataclasses.asdict(self.model_.config)},
-            "score": {"parts": list(self.score_head_.parts), "transforms": self.score_head_.transforms},
+            "score": {"parts": list(self.score_head_.parts), "transforms": self.score_head_.transforms,
+                      "log": self.score_head_.log},
             "fitted": {"threshold_": self.threshold_, "threshold_method_": self.threshold_method_,
                        "threshold_param_": self.threshold_param_, "input_shape_": list(self.input_shape_),
                        "input_dtype_": self.input_dtype_,

@@ -41,6 +41,7 @@ def load_detector(cls, path: str | Path, device: str = "auto"):
         else:
             network["score_parts"] = config["score"]["parts"]
             network["score_transforms"] = config["score"].get("transforms")
+            network["score_log"] = config["score"].get("log", False)
         if model_cfg["name"] != params["model"]:
             raise ModelFolderError(f"{path}: the network is a {model_cfg['name']!r}, the parameters name "
                                    f"{params['model']!r}")

@@ -161,7 +161,8 @@ def preset_params(name: str, model: str | None = None, **overrides) -> dict:
     model = model or preset.model
     if model not in MODELS:
         raise InputError(f"unknown model {model!r}; available: {', '.join(sorted(MODELS))}")
-    known = {f.name for f in dataclasses.fields(MODELS[model].Config)} | {"score_parts", "score_transforms"}
+    known = {f.name for f in dataclasses.fields(MODELS[model].Config)} | {"score_parts", "score_transforms",
+                                                                          "score_log"}
     options = {k: v for k, v in preset.model_options.items() if k in known}
     options.update(overrides.pop("model_options", None) or {})
     return {"model": model, "model_options": options, "epochs": preset.epochs,

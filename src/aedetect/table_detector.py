@@ -3,11 +3,12 @@
 The table's columns are encoded by :class:`aedetect.table_encoding.TableEncoder` (per-column
 standard scaling, one-hot text categories, fitted on the training normals and saved with the
 model); a dense autoencoder with an unbounded output reconstructs the encoded rows. A row's
-anomaly score adds up three parts, each standardised on held-out normal rows: the mean squared
-error of its encoded columns, and its mean squared distance to the 5 nearest training rows in the
-code space and in the encoded row space (``TABLE_SCORE_PARTS``, chosen on the development tables:
-benchmarks/tabular_defaults.py). The reconstruction error splits exactly into one share per
-table column (:meth:`TableDetector.feature_contributions`).
+anomaly score adds up three parts: the mean squared error of its encoded columns, and its mean
+squared distance to the 5 nearest training rows in the code space and in the encoded row space
+(``TABLE_SCORE_PARTS``), the logarithm of each standardised on held-out normal rows
+(``score_log``); both chosen on the development tables (benchmarks/tabular_defaults.py). The
+reconstruction error splits exactly into one share per table column
+(:meth:`TableDetector.feature_contributions`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from aedetect.table_encoding import TableEncoder
 
 # the score parts of a table model unless its detector's model options name others
 TABLE_SCORE_PARTS = ["reconstruction", "latent_knn", "input_knn"]
+TABLE_SCORE_OPTIONS = {"score_parts": TABLE_SCORE_PARTS, "score_log": True}
 
 
 @dataclass
@@ -68,8 +70,8 @@ class TableDetector(AnomalyScoreMixin, BaseEstimator):
     Parameters
     ----------
     detector : an :class:`AutoencoderDetector` to train on the encoded rows (its ``scaling`` is
-        set to "none", its output to linear and, unless its model options name ``score_parts``,
-        its score parts to ``TABLE_SCORE_PARTS``); default: a dense autoencoder, 50 epochs.
+        set to "none", its output to linear and, unless its model options name them, its score
+        options to ``TABLE_SCORE_OPTIONS``); default: a dense autoencoder, 50 epochs.
     scaling : per-column scaling of numbers: "standard" (mean / standard deviation, the default,
         chosen on the development tables: benchmarks/tabular_defaults.py), "robust" (median / IQR)
         or "minmax".
@@ -92,7 +94,7 @@ class TableDetector(AnomalyScoreMixin, BaseEstimator):
         self.encoder_ = TableEncoder(self.scaling, self.impute, self.max_categories).fit(frame)
         Z = self.encoder_.transform(frame)
         inner = clone(self.detector) if self.detector is not None else AutoencoderDetector(epochs=50)
-        options = {"output": "linear", "score_parts": TABLE_SCORE_PARTS, **(inner.model_options or {})}
+        options = {"output": "linear", **TABLE_SCORE_OPTIONS, **(inner.model_options or {})}
         inner.set_params(scaling="none", model_options=options)
         self.detector_ = inner.fit(Z, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
                                    resume=resume)

@@ -28,6 +28,9 @@ The statistics are fitted after training on up to ``FIT_IMAGES`` training images
 part the score is that part, raw (the default score is the plain reconstruction error). With
 several, each is standardised by its mean and standard deviation on the held-out normal
 validation samples and the standardised parts are summed: no anomaly is needed to weigh them.
+``score_log=True`` (a model option) standardises each part's logarithm instead: the parts are
+squared errors and distances with long tails, where one far-off validation sample would set a
+part's weight (the table model's default; not with ``transform_dirichlet``, which can be negative).
 """
 
 from aedetect.scoring.head import FIT_IMAGES, PARTS, ScoreHead, split_score_options

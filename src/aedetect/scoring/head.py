@@ -28,6 +28,7 @@ FIT_PARTS = TRANSFORM_PARTS[1:]  # fitted to the transformed features of trainin
 NEIGHBOUR_PARTS = ("latent_knn", "input_knn")  # distances to a bank of training samples
 BANK_SAMPLES = 10_000  # evenly spaced training samples in the bank of NEIGHBOUR_PARTS
 NEIGHBOURS = 5  # nearest bank samples NEIGHBOUR_PARTS average the squared distance to
+SIGNED_PARTS = ("transform_dirichlet",)  # can be negative: no logarithm (score_log)
 COVARIANCE_PARTS = ("transform_distance", "transform_knn")  # whiten the encoder's features
 FIT_IMAGES = 1000  # training images (each under every transform) that fit FIT_PARTS
 MAX_COVARIANCE_FEATURES = 4096  # encoder features COVARIANCE_PARTS take a covariance of
@@ -39,13 +40,14 @@ FORMAT1_BUFFERS = {"latent_mean": "latent.mean", "latent_precision": "latent.pre
                    "part_center": "scale.center", "part_scale": "scale.scale"}
 
 
-def split_score_options(options: dict | None) -> tuple[dict, tuple[str, ...], int | None]:
-    """Model options -> (the network's options, the score parts, the number of transforms they
-    score). ``score_parts`` and ``score_transforms`` are given with the model options
-    (``--model-options``) but belong to the score head, not the network."""
+def split_score_options(options: dict | None) -> tuple[dict, dict]:
+    """Model options -> (the network's options, the score head's: ``parts``, ``transforms``,
+    ``log``). ``score_parts``, ``score_transforms`` and ``score_log`` are given with the model
+    options (``--model-options``) but belong to the score head, not the network."""
     options = dict(options or {})
     parts = options.pop("score_parts", ("reconstruction",))
     transforms = options.pop("score_transforms", None)
+    log = options.pop("score_log", False)
     if isinstance(parts, str) or not isinstance(parts, (list, tuple)):
         raise InputError(f"score_parts must be a list of part names among {PARTS}; got {parts!r}")
     check_part_names(tuple(parts))
@@ -53,7 +55,13 @@ def split_score_options(options: dict | None) -> tuple[dict, tuple[str, ...], in
                                    or transforms < 1):
         raise InputError(f"score_transforms must be None (all) or a positive whole number; "
                          f"got {transforms!r}")
-    return options, tuple(parts), transforms
+    if not isinstance(log, bool):
+        raise InputError(f"score_log must be true or false; got {log!r}")
+    signed = sorted(set(parts) & set(SIGNED_PARTS)) if log else []
+    if signed:
+        raise InputError(f"score_log=True takes the logarithm of each part; {signed} can be negative: "
+                         "leave score_log out with them")
+    return options, {"parts": tuple(parts), "transforms": transforms, "log": log}
 
 
 def spread(n_transforms: int, count: int | None) -> list[int]:
@@ -74,7 +82,8 @@ class ScoreHead(nn.Module):
     its reconstruction score, or the standardised sum of several parts (:mod:`aedetect.scoring`).
     Built before training (so that impossible parts are refused at once), fitted after it."""
 
-    def __init__(self, parts: tuple[str, ...], net: nn.Module, transforms: int | None = None):
+    def __init__(self, parts: tuple[str, ...], net: nn.Module, transforms: int | None = None,
+                 log: bool = False):
         super().__init__()
         parts = tuple(parts)
         check_part_names(parts)
@@ -109,8 +118,9 @@ class ScoreHead(nn.Module):
             self.latent_knn = NearestNeighbours(net.latent_size, NEIGHBOURS)
         if "input_knn" in parts:
             self.input_knn = NearestNeighbours(math.prod(net.input_shape), NEIGHBOURS)
+        self.log = log
         if len(parts) > 1:
-            self.scale = PartScale(len(parts))
+            self.scale = PartScale(len(parts), log)
 
     def fit(self, net: nn.Module, X_train, X_val, apply: Callable) -> ScoreHead:
         """Fit the parts' statistics to the training samples and, with several parts, their

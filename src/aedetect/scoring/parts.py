@@ -9,8 +9,11 @@ import torch
 from scipy import special
 from torch import nn
 
+from aedetect.errors import InputError
+
 KNN_DIMS = 64  # whitened principal axes TransformKNN measures distances along
 KNN_NEIGHBOURS = 2  # nearest fit images TransformKNN averages the squared distance to
+LOG_FLOOR = 1e-12  # PartScale(log=True): parts below it (zero distances) count as it
 
 
 class LatentGaussian(nn.Module):
@@ -190,17 +193,27 @@ class NearestNeighbours(nn.Module):
 
 
 class PartScale(nn.Module):
-    """Standardises each part by its mean and std over normal validation samples."""
+    """Standardises each part by its mean and std over normal validation samples; with ``log``,
+    each part's logarithm (parts >= 0 with long tails: one far-off validation sample would
+    otherwise set a part's weight)."""
 
-    def __init__(self, parts: int):
+    def __init__(self, parts: int, log: bool = False):
         super().__init__()
+        self.log = log
         self.register_buffer("center", torch.zeros(parts))
         self.register_buffer("scale", torch.ones(parts))
 
     def fit(self, raw: np.ndarray) -> PartScale:  # (N, parts), float64
+        if self.log:
+            if (raw < 0).any():
+                raise InputError("score_log=True: a score part took negative values on the validation "
+                                 "samples, so it has no logarithm; leave score_log out")
+            raw = np.log(np.maximum(raw, LOG_FLOOR))
         self.center.copy_(torch.from_numpy(raw.mean(axis=0)))
         self.scale.copy_(torch.from_numpy(np.maximum(raw.std(axis=0), 1e-12)))
         return self
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:  # (B, parts) -> (B, parts)
+        if self.log:
+            raw = raw.clamp_min(LOG_FLOOR).log()
         return (raw - self.center) / self.scale
