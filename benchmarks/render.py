@@ -155,8 +155,9 @@ def summary(rows_spec: list[dict]) -> str:
     return "\n".join(out)
 
 
-def tabular_headline(folder: str) -> str:
-    """ADBench: aedetect's mean AUROC and average rank per protocol beside each PyOD detector's."""
+def tabular_headline(folder: str, link: bool = True) -> str:
+    """ADBench: aedetect's mean AUROC and average rank per protocol beside each PyOD detector's
+    (``link``: with the link to the study page, for benchmarks/README.md)."""
     path = RESULTS / folder / "results.json"
     if not path.exists():
         return _missing("tabular")
@@ -170,8 +171,8 @@ def tabular_headline(folder: str) -> str:
                  for m, v in ((m, by_method[m]) for m in methods)]
         out.append(f"| {protocol} | " + " | ".join(cells) + " |")
     return (f"Mean AUROC over the {tables} tables / average rank among the {len(methods)} methods (1 = best; "
-            f"the best rank in bold), {len(found['provenance']['seeds'])} seeds; "
-            "[tables](studies/tables.md), rerun `tabular`.\n\n" + "\n".join(out))
+            f"the best rank in bold), {len(found['provenance']['seeds'])} seeds"
+            + ("; [tables](studies/tables.md), rerun `tabular`." if link else ".") + "\n\n" + "\n".join(out))
 
 
 def inspection_choice(folder: str) -> str:

@@ -123,16 +123,15 @@ def test_contributions_split_the_reconstruction_error_and_point_at_the_broken_co
     direct = ((Z - R) ** 2).sum(axis=1) / Z.shape[1]
     np.testing.assert_allclose(c.error.sum(axis=1), direct, rtol=1e-5)
     np.testing.assert_allclose(c.error.sum(axis=1), det.detector_.reconstruction_error(Z), rtol=1e-4)
-    # the score: reconstruction error and the two nearest-neighbour distances, their logarithms
-    # standardised, summed
+    # the score: reconstruction error and the two nearest-neighbour distances, standardised, summed
     assert det.detector_.score_head_.parts == ("reconstruction", "latent_knn", "input_knn")
     parts = det.detector_.score_parts(Z)
     np.testing.assert_allclose(parts.sum(axis=1), det.anomaly_score(faults), rtol=1e-5)
     bank = det.detector_.score_head_.input_knn.bank.numpy()
     nearest = np.sort(((Z[:, None, :] - bank[None]) ** 2).sum(axis=2), axis=1)[:, :5].mean(axis=1)
     scale = det.detector_.score_head_.scale
-    assert scale.log
-    want = (np.log(nearest) - scale.center[2].item()) / scale.scale[2].item()
+    assert not scale.log
+    want = (nearest - scale.center[2].item()) / scale.scale[2].item()
     np.testing.assert_allclose(parts[:, 2], want, rtol=1e-3, atol=1e-4)
     assert sum(row[0][0] in ("flow", "temp", "pressure") for row in c.top(1)) == len(faults)
     assert list(c.observed.columns) == list(c.expected.columns) == ["temp", "pressure", "flow", "mode"]

@@ -3,12 +3,11 @@
 The table's columns are encoded by :class:`aedetect.table_encoding.TableEncoder` (per-column
 standard scaling, one-hot text categories, fitted on the training normals and saved with the
 model); a dense autoencoder with an unbounded output reconstructs the encoded rows. A row's
-anomaly score adds up three parts: the mean squared error of its encoded columns, and its mean
-squared distance to the 5 nearest training rows in the code space and in the encoded row space
-(``TABLE_SCORE_PARTS``), the logarithm of each standardised on held-out normal rows
-(``score_log``); both chosen on the development tables (benchmarks/tabular_defaults.py). The
-reconstruction error splits exactly into one share per table column
-(:meth:`TableDetector.feature_contributions`).
+anomaly score adds up three parts, each standardised on held-out normal rows: the mean squared
+error of its encoded columns, and its mean squared distance to the 5 nearest training rows in the
+code space and in the encoded row space (``TABLE_SCORE_PARTS``, chosen on the development tables:
+benchmarks/tabular_defaults.py). The reconstruction error splits exactly into one share per
+table column (:meth:`TableDetector.feature_contributions`).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from aedetect.table_encoding import TableEncoder
 
 # the score parts of a table model unless its detector's model options name others
 TABLE_SCORE_PARTS = ["reconstruction", "latent_knn", "input_knn"]
-TABLE_SCORE_OPTIONS = {"score_parts": TABLE_SCORE_PARTS, "score_log": True}
+TABLE_SCORE_OPTIONS = {"score_parts": TABLE_SCORE_PARTS}
 
 
 @dataclass

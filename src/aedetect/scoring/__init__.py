@@ -30,7 +30,8 @@ several, each is standardised by its mean and standard deviation on the held-out
 validation samples and the standardised parts are summed: no anomaly is needed to weigh them.
 ``score_log=True`` (a model option) standardises each part's logarithm instead: the parts are
 squared errors and distances with long tails, where one far-off validation sample would set a
-part's weight (the table model's default; not with ``transform_dirichlet``, which can be negative).
+part's weight; but near-zero distances (a row repeated in the bank) then weigh heavily the other
+way (not with ``transform_dirichlet``, which can be negative; benchmarks/studies/tables.md).
 """
 
 from aedetect.scoring.head import FIT_IMAGES, PARTS, ScoreHead, split_score_options
