@@ -46,13 +46,16 @@ def images(n: int, seed: int = 0) -> np.ndarray:
     return X
 
 
+MAP_SETTINGS = {"kind": "ssim", "sigma": 2.0}
+
+
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("models")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         AutoencoderDetector(model="conv_ae", epochs=2, verbose=0, random_state=0).fit(images(160)).save(
-            root / "img")
+            root / "img", metadata={"maps": MAP_SETTINGS})  # as `aedetect fit` keeps them
         TableDetector(detector=AutoencoderDetector(epochs=5, verbose=0, random_state=0)).fit(plant(300)).save(
             root / "tab")
         AudioDetector(detector=AutoencoderDetector(epochs=2, verbose=0, random_state=0)).fit(
@@ -143,7 +146,9 @@ def test_each_kind_scores_as_offline_with_its_extras(server, folders):
     assert got["flagged"] == [bool(s > img.threshold_) for s in got["scores"]]
     as_files = client.score("img", files=[(f"{i}.png", png(x)) for i, x in enumerate(X)], maps="array")
     np.testing.assert_allclose(as_files["scores"], got["scores"], rtol=1e-5)
-    np.testing.assert_allclose(as_files["maps"], img.anomaly_map(X), rtol=1e-4, atol=1e-6)
+    # drawn with the model's map settings, not the defaults
+    np.testing.assert_allclose(as_files["maps"], img.anomaly_map(X, **MAP_SETTINGS), rtol=1e-4, atol=1e-6)
+    assert not np.allclose(as_files["maps"], img.anomaly_map(X), rtol=1e-2)
     heat = client.score("img", instances=X[4:], maps="png")["maps"][0]
     import base64
 

@@ -74,6 +74,7 @@ def evaluate_folder(model_dir: str | Path, data: str, normal: str | None = None,
     ``masks``: for inspection data, "require" or "ignore" (image level only)."""
     from aedetect.data.model_data import evaluation_data
     from aedetect.loading import load
+    from aedetect.maps import stored_settings
 
     detector = load(model_dir)
     meta = getattr(detector, "metadata_", {}).get("data", {})
@@ -88,8 +89,7 @@ def evaluate_folder(model_dir: str | Path, data: str, normal: str | None = None,
                    "masks": found.has_masks}
         result = evaluate(detector, X, y, names=found.test_defects, data=summary, sweep=sweep)
         stored = detector.metadata_.get("maps", {})  # kind, sigma and threshold set at fit
-        result.metrics |= map_metrics(detector, found, X, y, result.scores,
-                                      kind=stored.get("kind", "squared"), sigma=stored.get("sigma", 4.0),
+        result.metrics |= map_metrics(detector, found, X, y, result.scores, **stored_settings(detector),
                                       threshold=stored.get("threshold"))
         result.masks = found.masks
         return result

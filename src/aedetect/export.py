@@ -64,6 +64,7 @@ def export_onnx(detector, path: str | Path, opset: int = 18, maps: bool = False)
     import onnx
 
     from aedetect.files import atomic_write
+    from aedetect.maps import stored_settings
 
     inner = getattr(detector, "detector_", detector)
     if not hasattr(inner, "model_"):
@@ -74,8 +75,7 @@ def export_onnx(detector, path: str | Path, opset: int = 18, maps: bool = False)
     stored = getattr(inner, "metadata_", {}).get("maps", {})
     if maps and (detector is not inner or len(inner.input_shape_) < 2):
         raise InputError("--maps needs an image model (fitted on (N, H, W) or (N, H, W, C) images)")
-    map_settings = ({"kind": stored.get("kind", "squared"), "sigma": stored.get("sigma", 4.0)} if maps
-                    else None)
+    map_settings = stored_settings(inner) if maps else None
     graph = ScoreGraph(inner, map_settings).to("cpu").eval()
     inner.model_.to("cpu")
     inner.score_head_.to("cpu")

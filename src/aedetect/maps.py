@@ -18,6 +18,14 @@ import torch.nn.functional as F
 from aedetect.errors import InputError
 
 KINDS = ("squared", "ssim")
+SIGMA = 4.0  # the default smoothing, in pixels
+
+
+def stored_settings(detector) -> dict:
+    """The map ``kind`` and ``sigma`` a fitted model was evaluated with (``aedetect fit`` keeps them
+    in its metadata; defaults otherwise): what its maps are drawn with everywhere."""
+    stored = (getattr(detector, "metadata_", None) or {}).get("maps", {})
+    return {"kind": stored.get("kind", "squared"), "sigma": stored.get("sigma", SIGMA)}
 
 
 def gaussian_kernel(sigma: float, channels: int) -> torch.Tensor:

@@ -91,15 +91,15 @@ def _mapped_scores(detector, pictures, X, lo: int, hi: int, names: list[str]):
     import numpy as np
 
     from aedetect.map_images import BATCH
+    from aedetect.maps import stored_settings
 
     if pictures is None:
         yield from detector.iter_anomaly_score(X, lo, hi)
         return
-    stored = detector.metadata_.get("maps", {})
+    settings = stored_settings(detector)
     for start in range(lo, hi, BATCH):
         images = np.asarray(X[start:min(start + BATCH, hi)])
-        scores, maps = detector.anomaly_map(images, kind=stored.get("kind", "squared"),
-                                            sigma=stored.get("sigma", 4.0), return_scores=True)
+        scores, maps = detector.anomaly_map(images, **settings, return_scores=True)
         pictures.add(images, maps, names[start:start + len(images)])
         yield start, scores
 

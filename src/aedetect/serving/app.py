@@ -119,11 +119,13 @@ def build_app(models: list[ServedModel], *, limits: Limits | None = None, token:
             raise RequestError(422, f"unknown option(s) {sorted(unknown)}; known: {sorted(OPTIONS)}")
         served.check_options(options)
         inputs = await _inputs(request, served, limits)
-        scores = await batchers[served.name].submit(inputs, served.count(inputs))
-        extras = {}
-        if options:
-            loop = asyncio.get_running_loop()
-            extras = await loop.run_in_executor(executor, served.extras, inputs, options)
+        loop = asyncio.get_running_loop()
+        if options.get("maps"):  # scores and maps from one pass, outside the micro-batches
+            scores, extras = await loop.run_in_executor(executor, served.scores_and_maps, inputs,
+                                                        options["maps"])
+        else:
+            scores = await batchers[served.name].submit(inputs, served.count(inputs))
+            extras = await loop.run_in_executor(executor, served.extras, inputs, options) if options else {}
         threshold = float(served.detector.threshold_)
         return JSONResponse({"model": served.name, "threshold": threshold,
                              "scores": [float(s) for s in scores],

@@ -4,7 +4,8 @@ how a batch of inputs is scored, and the extras it can add (maps, spans, contrib
 Inputs by kind (every kind also takes JSON):
 
 - ``image``: image files (multipart), or JSON ``{"instances": [...]}`` of arrays shaped like one
-  training image; ``maps=png`` or ``maps=array`` adds the anomaly maps;
+  training image; ``maps=png`` or ``maps=array`` adds the anomaly maps (drawn with the map kind
+  and smoothing the model was fitted with, in the same pass as the scores);
 - ``vector``: JSON ``{"instances": [[...], ...]}`` of rows of the training length;
 - ``table``: a CSV (body ``text/csv`` or a multipart file), or JSON ``{"records": [{column:
   value}, ...]}``; ``contributions=K`` adds each row's K columns with the largest shares;
@@ -240,14 +241,23 @@ class ServedModel:
             raise RequestError(422, "contributions= needs a table model" if self.kind != "table"
                                else f"contributions must be a whole number of columns; got {k!r}")
 
+    def scores_and_maps(self, inputs, form: str) -> tuple[np.ndarray, dict]:
+        """Scores and anomaly maps (``form``: "png" or "array") of a batch of images from one
+        reconstruction per image, drawn with the map settings the model was fitted with."""
+        from aedetect.maps import stored_settings
+
+        try:
+            scores, found = self.detector.anomaly_map(inputs, **stored_settings(self.detector),
+                                                      return_scores=True)
+        except InputError as err:
+            raise RequestError(422, str(err), self._expected()) from None
+        maps = [png_heat_map(m) for m in found] if form == "png" else np.round(found, 6).tolist()
+        return np.asarray(scores, dtype=np.float64), {"maps": maps}
+
     def extras(self, inputs, options: dict) -> dict:
         """What the request asked for beyond the scores (options checked by :meth:`check_options`):
-        maps, spans or contributions."""
+        spans or contributions (maps come with the scores: :meth:`scores_and_maps`)."""
         out = {}
-        if options.get("maps"):
-            found = self.detector.anomaly_map(inputs)
-            out["maps"] = ([png_heat_map(m) for m in found] if options["maps"] == "png"
-                           else np.round(found, 6).tolist())
         if options.get("spans") == "true":
             out["spans"] = [self.detector.flagged_spans(*self.detector.frame_errors(c)) for c in inputs]
         if options.get("contributions"):
