@@ -75,3 +75,38 @@ def test_maps_show_where_the_defect_is():
     with pytest.raises(InputError, match="image model"):
         AutoencoderDetector(epochs=1, verbose=0).fit(np.random.default_rng(0).random((30, 5))).anomaly_map(
             np.zeros((2, 5)))
+
+
+def stripes(n: int, seed: int = 0) -> np.ndarray:
+    """uint8 (n, 16, 16) diagonal stripes at random phases: a texture in which pasted blobs show."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:16, :16]
+    phase = rng.uniform(0, 2 * np.pi, (n, 1, 1))
+    return (127 + 100 * np.sin(2 * np.pi * (xx + 0.5 * yy) / 5 + phase)).astype(np.uint8)
+
+
+def test_a_segmentation_head_learns_to_find_pasted_blobs(tmp_path):
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    from aedetect.models.dae import synthetic_anomalies
+
+    X = stripes(200)
+    options = {"channels": [8, 16], "norm": "batch", "noise": "anomaly", "noise_level": 0.5, "segment": True}
+    det = AutoencoderDetector(model="dae", model_options=options, epochs=20, batch_size=32, random_state=0,
+                              verbose=0).fit(X)
+    torch.manual_seed(1)
+    altered, masks = synthetic_anomalies(torch.from_numpy(stripes(40, seed=1) / 255.0).float()[:, None], 1.0)
+    test = (altered[:, 0].numpy() * 255).round().astype(np.uint8)
+    maps = det.anomaly_map(test, kind="segment", sigma=0)
+    assert maps.shape == (40, 16, 16) and ((maps >= 0) & (maps <= 1)).all()  # probabilities
+    assert roc_auc_score(masks[:, 0].numpy().ravel() > 0, maps.ravel()) > 0.75  # it finds them
+    det.save(tmp_path / "m")
+    again = AutoencoderDetector.load(tmp_path / "m")
+    np.testing.assert_allclose(again.anomaly_map(test[:5], kind="segment", sigma=1.0),
+                               det.anomaly_map(test[:5], kind="segment", sigma=1.0), rtol=1e-5, atol=1e-6)
+    with pytest.raises(InputError, match="segmentation head"):
+        AutoencoderDetector(model="conv_ae", model_options={"channels": [4]}, epochs=1, verbose=0).fit(
+            X[:40]).anomaly_map(X[:2], kind="segment")
+    with pytest.raises(InputError, match="noise='anomaly'"):
+        AutoencoderDetector(model="dae", model_options={"segment": True}, epochs=1, verbose=0).fit(X[:40])

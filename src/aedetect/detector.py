@@ -267,10 +267,10 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
 
     def anomaly_map(self, X, kind: str = "squared", sigma: float = 4.0, return_scores: bool = False):
         """(N, H, W) float32 per-pixel anomaly maps of images, higher = more anomalous: the squared
-        error or 1 - SSIM of the reconstruction, smoothed by a Gaussian of ``sigma`` pixels
+        error or 1 - SSIM of the reconstruction, or a segmentation head's defect probability
+        (``kind="segment"``), smoothed by a Gaussian of ``sigma`` pixels
         (:mod:`aedetect.maps`). ``return_scores``: ``(anomaly_score(X), maps)`` in one go; when the
         score is the reconstruction error, one reconstruction per image serves both."""
-        from aedetect.maps import error_map
         from aedetect.models.base import Autoencoder
 
         if len(getattr(self, "input_shape_", (0, 0))) < 2:
@@ -280,7 +280,7 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
 
         def fn(x):
             recon = self.model_(x)
-            maps = error_map(x, recon, kind, sigma).flatten(1).float()
+            maps = self.model_.pixel_map(x, recon, kind, sigma).flatten(1).float()
             if not return_scores:
                 return maps
             scores = (recon - x).pow(2).flatten(1).mean(dim=1) if shared else self._score(x)

@@ -53,9 +53,8 @@ class ScoreGraph(nn.Module):
             x = x.permute(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
         if self.maps is None:
             return self.score(self.model, x)
-        from aedetect.maps import error_map
-
-        return self.score(self.model, x), error_map(x, self.model(x), self.maps["kind"], self.maps["sigma"])
+        return self.score(self.model, x), self.model.pixel_map(x, self.model(x), self.maps["kind"],
+                                                               self.maps["sigma"])
 
 
 def export_onnx(detector, path: str | Path, opset: int = 18, maps: bool = False) -> Path:

@@ -185,7 +185,7 @@ def fit_inspection(data: str | Path, params: dict, *, image_size: tuple[int, int
     ck = checkpoint_dir(out) if checkpoint_every or resume else None
     detector = AutoencoderDetector(**params).fit(np.asarray(X), checkpoint_dir=ck,
                                                  checkpoint_every=checkpoint_every, resume=resume)
-    maps = held_out_map_threshold(detector, X)
+    maps = held_out_map_threshold(detector, X, kind=detector.model_.map_kind)
     detector.save(out, metadata={"data": meta, "maps": maps})
     if ck is not None and ck.exists():
         shutil.rmtree(ck)

@@ -2,7 +2,9 @@
 
 - ``"squared"``: the squared reconstruction error, averaged over the colour channels;
 - ``"ssim"``: 1 - SSIM (structural similarity in 11 x 11 Gaussian windows, sigma 1.5, as in
-  AE-SSIM), averaged over the channels: differences of local structure rather than brightness.
+  AE-SSIM), averaged over the channels: differences of local structure rather than brightness;
+- ``"segment"``: the probability of a defect a segmentation head gives each pixel (models trained
+  with one: ``dae`` with ``noise="anomaly", segment=True``, :mod:`aedetect.models.dae`).
 
 Maps have the input's height and width, higher = more anomalous, and can be smoothed by a
 Gaussian of ``sigma`` pixels (defects cover areas; single-pixel noise does not). Image scores
@@ -17,7 +19,7 @@ import torch.nn.functional as F
 
 from aedetect.errors import InputError
 
-KINDS = ("squared", "ssim")
+KINDS = ("squared", "ssim", "segment")
 SIGMA = 4.0  # the default smoothing, in pixels
 
 
@@ -63,6 +65,9 @@ def error_map(x: torch.Tensor, recon: torch.Tensor, kind: str = "squared",
     """(B, H, W) anomaly map of inputs ``x`` and their reconstructions, both (B, C, H, W) in [0, 1]."""
     if kind not in KINDS:
         raise InputError(f"map kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    if kind == "segment":
+        raise InputError("map kind 'segment' needs a model trained with a segmentation head (model dae "
+                         "with model options noise='anomaly', segment=true); use squared or ssim")
     per_channel = (x - recon) ** 2 if kind == "squared" else 1 - ssim(x, recon)
     return blur(per_channel.mean(dim=1, keepdim=True), sigma)[:, 0]
 

@@ -12,10 +12,14 @@ The rule that chooses the localisation configuration, fixed before any run (:fun
 tire and magnetic tile only, rank the trained configurations on each of image AUROC, pixel AUROC
 and AUPRO (means over seeds); the best mean rank over those six wins (ties: the higher mean
 AUPRO), and it is adopted only if it beats the mean-image floor on at least four of the six.
-Screw (image level only) is reported, never used to choose. Beware this copy of screw: its
-``test/good`` images are darker than the training and defective ones (mean grey level 170
-against 185 and 186, measured on 30 of each), so an image score that follows brightness separates
-them without seeing a defect (1 epoch at 32 px gave AUROC 1.0, the mean image 0.15).
+Screw (image level only) is reported, never used to choose. ``draem`` (DRAEM's two networks:
+``dae-anomaly`` plus a segmentation net whose defect probability is the map) joined later
+(2026-12-06, before its first run): screened with seed 0 against the seed-0 rows of the others
+(same splits, size and epochs), its seeds 1 and 2 to run if the rule on seed 0 alone picks it.
+Beware this copy of screw: its ``test/good`` images are darker than the training and defective
+ones (mean grey level 170 against 185 and 186, measured on 30 of each), so an image score that
+follows brightness separates them without seeing a defect (1 epoch at 32 px gave AUROC 1.0, the
+mean image 0.15).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ CONFIGS = {
     "ae-ssim": ("conv_ae", {"norm": "batch", "loss": "ssim"}, "ssim"),
     "dae-anomaly": ("dae", {"norm": "batch", "noise": "anomaly", "noise_level": 0.5, "loss": "ssim_l1"},
                     "squared"),
+    "draem": ("dae", {"norm": "batch", "noise": "anomaly", "noise_level": 0.5, "loss": "ssim_l1",
+                      "segment": True}, "segment"),
 }
 
 

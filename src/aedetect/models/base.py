@@ -130,6 +130,19 @@ class Autoencoder(nn.Module):
         """(B,) the family's own score, higher = more anomalous (here the reconstruction error)."""
         return self.reconstruction_error(x)
 
+    @property
+    def map_kind(self) -> str:
+        """The map kind that suits the model (what ``aedetect fit`` keeps for its maps): 1 - SSIM
+        for a model trained with loss='ssim' (AE-SSIM), else the squared error."""
+        return "ssim" if self.config.loss == "ssim" else "squared"
+
+    def pixel_map(self, x: torch.Tensor, recon: torch.Tensor, kind: str, sigma: float) -> torch.Tensor:
+        """(B, H, W) anomaly map of images x and their reconstructions (:func:`aedetect.maps.error_map`;
+        families with a map of their own add kinds)."""
+        from aedetect.maps import error_map
+
+        return error_map(x, recon, kind, sigma)
+
     def transform_features(self, x: torch.Tensor, ks: Sequence[int] | None = None) -> torch.Tensor:
         """(B, len(ks), features): the encoder's features of transforms ``ks`` of x (default: all
         of them), in one encoder pass over the B * len(ks) transformed images."""

@@ -8,7 +8,10 @@ anomalies made from the normal images themselves, as DRAEM does but with no exte
 texture set, into a ``noise_level`` share of the images: blobs of smooth random noise
 (value noise at a random scale, thresholded) filled, at a random opacity, with the same
 place of another image of the batch or with a distorted copy of the image (brightness and
-contrast changed, mirrored).
+contrast changed, mirrored). With ``segment=True`` (and ``noise="anomaly"``), DRAEM's second
+network as well: a small segmentation net that sees the altered image beside its reconstruction
+and is trained (focal loss) to find the pasted blobs; its per-pixel probability is the map kind
+``"segment"`` (:mod:`aedetect.maps`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from aedetect.errors import InputError
 from aedetect.models.base import Autoencoder
@@ -28,6 +32,8 @@ from aedetect.models.registry import register
 class DAEConfig(ArchConfig):
     noise: str = "gaussian"  # "gaussian", "mask" or "anomaly"
     noise_level: float = 0.2  # standard deviation, fraction of values masked, or of images altered
+    segment: bool = False  # noise="anomaly": also train a segmentation net to find the anomalies
+    segment_weight: float = 1.0  # weight of its focal loss beside the reconstruction loss
 
 
 @register("dae")
@@ -40,6 +46,9 @@ class DAE(Autoencoder):
             raise InputError(f"DAE noise must be 'gaussian', 'mask' or 'anomaly'; got {config.noise!r}")
         if config.noise == "anomaly" and len(input_shape) != 3:
             raise InputError("DAE noise='anomaly' pastes image patches: it needs images, not vectors")
+        if config.segment and config.noise != "anomaly":
+            raise InputError("DAE segment=True learns to find synthetic anomalies: it needs noise='anomaly'")
+        self.segmenter = SegmentationNet(2 * input_shape[0]) if config.segment else None
 
     def corrupt(self, x: torch.Tensor) -> torch.Tensor:
         if self.config.noise == "anomaly":
@@ -49,8 +58,65 @@ class DAE(Autoencoder):
         return (x + torch.randn_like(x) * self.config.noise_level).clamp(0.0, 1.0)
 
     def objective(self, x: torch.Tensor) -> torch.Tensor:
-        noisy = self.corrupt(x) if self.training else x
-        return self.reconstruction_loss(self(noisy), x)
+        if self.segmenter is None:
+            noisy = self.corrupt(x) if self.training else x
+            return self.reconstruction_loss(self(noisy), x)
+        if self.training:
+            noisy, masks = synthetic_anomalies(x, self.config.noise_level)
+        else:  # validation: clean images, nothing to find
+            noisy, masks = x, torch.zeros_like(x[:, :1])
+        recon = self(noisy)
+        logits = self.segmenter(torch.cat([noisy, recon], dim=1))
+        return self.reconstruction_loss(recon, x) + self.config.segment_weight * focal_loss(logits, masks)
+
+    @property
+    def map_kind(self) -> str:
+        return "segment" if self.segmenter is not None else super().map_kind
+
+    def pixel_map(self, x: torch.Tensor, recon: torch.Tensor, kind: str, sigma: float) -> torch.Tensor:
+        if kind != "segment" or self.segmenter is None:
+            return super().pixel_map(x, recon, kind, sigma)
+        from aedetect.maps import blur
+
+        return blur(torch.sigmoid(self.segmenter(torch.cat([x, recon], dim=1)).float()), sigma)[:, 0]
+
+
+class SegmentationNet(nn.Module):
+    """A small U-Net: (B, channels, H, W) -> (B, 1, H, W) logits; two stride-2 steps down and back
+    up, with skip connections."""
+
+    def __init__(self, channels: int, width: int = 16):
+        super().__init__()
+
+        def block(cin, cout, stride=1):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU(),
+                                 nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU())
+
+        self.down0 = block(channels, width)
+        self.down1 = block(width, 2 * width, 2)
+        self.down2 = block(2 * width, 4 * width, 2)
+        self.up1 = block(4 * width + 2 * width, 2 * width)
+        self.up0 = block(2 * width + width, width)
+        self.out = nn.Conv2d(width, 1, 1)
+        nn.init.constant_(self.out.bias, -4.6)  # start at p = 0.01 (defects are rare), as RetinaNet
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        d0 = self.down0(x)
+        d1 = self.down1(d0)
+        d2 = self.down2(d1)
+        u1 = self.up1(torch.cat([F.interpolate(d2, size=d1.shape[-2:], mode="bilinear"), d1], dim=1))
+        u0 = self.up0(torch.cat([F.interpolate(u1, size=d0.shape[-2:], mode="bilinear"), d0], dim=1))
+        return self.out(u0)
+
+
+def focal_loss(logits: torch.Tensor, target: torch.Tensor, gamma: float = 2.0) -> torch.Tensor:
+    """Mean focal loss (Lin et al. 2017) of per-pixel logits against a 0/1 mask: the cross-entropy
+    of each pixel weighted by (1 - p_true)^gamma, so that the many easy normal pixels do not drown
+    the few anomalous ones (DRAEM trains its segmentation net with it)."""
+    logits = logits.float()
+    ce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    p_true = torch.exp(-ce)
+    return ((1 - p_true) ** gamma * ce).mean()
 
 
 def blob_masks(n: int, height: int, width: int, device=None) -> torch.Tensor:
