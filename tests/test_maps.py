@@ -110,3 +110,7 @@ def test_a_segmentation_head_learns_to_find_pasted_blobs(tmp_path):
             X[:40]).anomaly_map(X[:2], kind="segment")
     with pytest.raises(InputError, match="noise='anomaly'"):
         AutoencoderDetector(model="dae", model_options={"segment": True}, epochs=1, verbose=0).fit(X[:40])
+    for bad, message in (({"noise": "anomaly", "noise_level": 1.5}, "noise_level"),
+                         ({"noise": "anomaly", "segment": True, "segment_weight": -1}, "segment_weight")):
+        with pytest.raises(InputError, match=message):
+            AutoencoderDetector(model="dae", model_options=bad, epochs=1, verbose=0).fit(X[:40])

@@ -46,8 +46,15 @@ class DAE(Autoencoder):
             raise InputError(f"DAE noise must be 'gaussian', 'mask' or 'anomaly'; got {config.noise!r}")
         if config.noise == "anomaly" and len(input_shape) != 3:
             raise InputError("DAE noise='anomaly' pastes image patches: it needs images, not vectors")
+        level = config.noise_level
+        share = config.noise != "gaussian"  # a share of values or images: at most 1
+        if not (isinstance(level, (int, float)) and level >= 0 and (not share or level <= 1)):
+            raise InputError(f"DAE noise_level must be a number >= 0 (a share <= 1 with noise="
+                             f"'{config.noise}'); got {level!r}")
         if config.segment and config.noise != "anomaly":
             raise InputError("DAE segment=True learns to find synthetic anomalies: it needs noise='anomaly'")
+        if not (isinstance(config.segment_weight, (int, float)) and config.segment_weight > 0):
+            raise InputError(f"DAE segment_weight must be a positive number; got {config.segment_weight!r}")
         self.segmenter = SegmentationNet(2 * input_shape[0]) if config.segment else None
 
     def corrupt(self, x: torch.Tensor) -> torch.Tensor:
