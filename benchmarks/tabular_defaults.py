@@ -74,6 +74,18 @@ STAGES = {
 CONTEXT = {"parts": ["knn-std"]}  # PyOD methods run beside a stage, outside its rule
 
 
+def rule(auroc, variants: list[str], baseline: str) -> tuple[str, dict[str, list[int]]]:
+    """The rule of the module docstring: ``auroc(variant, table)`` the mean AUROC over seeds; returns
+    the chosen variant and each variant's ranks over the development tables."""
+    ranks = {v: [] for v in variants}
+    for s in DEVELOPMENT:
+        for rank, v in enumerate(sorted(variants, key=lambda v: -auroc(v, s)), 1):
+            ranks[v].append(rank)
+    overall = {v: statistics.mean(auroc(v, s) for s in DEVELOPMENT) for v in variants}
+    best = min(variants, key=lambda v: (statistics.mean(ranks[v]), -overall[v]))
+    return (best if overall[best] > overall[baseline] else baseline), ranks
+
+
 def raw_parts(det: TableDetector, frame) -> np.ndarray:
     """(rows, parts): the table model's score parts before they are standardised and summed."""
     inner = det.detector_
@@ -118,17 +130,8 @@ def combine_stage(args) -> None:
         mean.setdefault((r["protocol"], r["variant"], r["set"]), []).append(r["auroc"])
     mean = {k: statistics.mean(v) for k, v in mean.items()}
 
-    def rule(protocol, variants, baseline):
-        ranks = {v: [] for v in variants}
-        for s in DEVELOPMENT:
-            for rank, v in enumerate(sorted(variants, key=lambda v: -mean[(protocol, v, s)]), 1):
-                ranks[v].append(rank)
-        overall = {v: statistics.mean(mean[(protocol, v, s)] for s in DEVELOPMENT) for v in variants}
-        best = min(variants, key=lambda v: (statistics.mean(ranks[v]), -overall[v]))
-        return (best if overall[best] > overall[baseline] else baseline), ranks, overall
-
-    novelty, n_ranks, n_overall = rule("novelty", ["G", "L"], "G")
-    unsup, u_ranks, u_overall = rule("unsupervised", [novelty, novelty + "T"], novelty)
+    novelty, n_ranks = rule(lambda v, s: mean[("novelty", v, s)], ["G", "L"], "G")
+    unsup, u_ranks = rule(lambda v, s: mean[("unsupervised", v, s)], [novelty, novelty + "T"], novelty)
     names = " | ".join(s.split("_", 1)[1] for s in DEVELOPMENT)
     lines = [f"| protocol | variant | {names} | mean AUROC | mean rank |",
              "|---|---|" + "---|" * (len(DEVELOPMENT) + 2)]
@@ -181,13 +184,8 @@ def main() -> None:
     shown = [*variants, *context]
     mean = {(v, s): statistics.mean(r["auroc"] for r in rows if r["variant"] == v and r["set"] == s)
             for v in shown for s in DEVELOPMENT}
-    ranks = {v: [] for v in variants}
-    for s in DEVELOPMENT:
-        for rank, v in enumerate(sorted(variants, key=lambda v: -mean[(v, s)]), 1):
-            ranks[v].append(rank)
+    chosen, ranks = rule(lambda v, s: mean[(v, s)], list(variants), baseline)
     overall = {v: statistics.mean(mean[(v, s)] for s in DEVELOPMENT) for v in shown}
-    best = min(variants, key=lambda v: (statistics.mean(ranks[v]), -overall[v]))
-    chosen = best if overall[best] > overall[baseline] else baseline
     names = " | ".join(s.split("_", 1)[1] for s in DEVELOPMENT)
     lines = [f"| variant | {names} | mean AUROC | mean rank |",
              "|---|" + "---|" * (len(DEVELOPMENT) + 2)]

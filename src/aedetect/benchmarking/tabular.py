@@ -3,8 +3,7 @@ detectors on the same splits and seeds, in one run.
 
 - novelty: train on the normal rows of a seeded, stratified 70% of a table (the threshold from
   held-out normals), score the other 30%;
-- unsupervised (ADBench's setting): train on the whole 70%, anomalies included (aedetect's table
-  model with ``trim=UNSUPERVISED_TRIM``, 0 by default: the study in benchmarks/studies/tables.md).
+- unsupervised (ADBench's setting): train on the whole 70%, anomalies included.
 
 Tables over ``max_rows`` rows are subsampled (seeded, stratified) first. PyOD's detectors run with
 their defaults; ``knn-std`` is PyOD's KNN on columns standardised on the training rows. Each
@@ -27,7 +26,6 @@ from aedetect.errors import InputError
 METHODS = ("aedetect", "iforest", "ecod", "knn", "knn-std", "pyod-ae", "pyod-vae", "deepsvdd")
 PROTOCOLS = ("novelty", "unsupervised")
 MAX_ROWS = 20_000
-UNSUPERVISED_TRIM = 0.0  # 0.05 was tried: benchmarks/results/tabular-log-trim
 
 
 def load_table(path: Path, max_rows: int = MAX_ROWS) -> tuple[np.ndarray, np.ndarray]:
@@ -42,14 +40,14 @@ def load_table(path: Path, max_rows: int = MAX_ROWS) -> tuple[np.ndarray, np.nda
     return X, y
 
 
-def make_method(name: str, seed: int, n_features: int, epochs: int | None = None, trim: float = 0.0):
-    """An object with ``fit(X)`` and ``score(X)`` (higher = more anomalous); ``trim``: aedetect's."""
+def make_method(name: str, seed: int, n_features: int, epochs: int | None = None):
+    """An object with ``fit(X)`` and ``score(X)`` (higher = more anomalous)."""
     if name == "aedetect":
         from aedetect.detector import AutoencoderDetector
         from aedetect.table_detector import TableDetector
 
-        return _Ours(TableDetector(detector=AutoencoderDetector(epochs=epochs or 50, trim=trim,
-                                                                random_state=seed, verbose=0)))
+        return _Ours(TableDetector(detector=AutoencoderDetector(epochs=epochs or 50, random_state=seed,
+                                                                verbose=0)))
     try:
         from pyod.models.auto_encoder import AutoEncoder
         from pyod.models.deep_svdd import DeepSVDD
@@ -111,8 +109,7 @@ def run_one(path: str, protocol: str, method: str, seed: int, max_rows: int, epo
     X, y = load_table(Path(path), max_rows)
     train, test = train_test_split(np.arange(len(X)), test_size=0.3, stratify=y, random_state=seed)
     fit_rows = train[y[train] == 0] if protocol == "novelty" else train
-    model = make_method(method, seed, X.shape[1], epochs,
-                        trim=UNSUPERVISED_TRIM if protocol == "unsupervised" else 0.0)
+    model = make_method(method, seed, X.shape[1], epochs)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
