@@ -127,3 +127,16 @@ def test_the_model_folder_is_all_a_scoring_process_needs(tmp_path):
     assert res.returncode == 0, res.stderr
     got = [float(line.split(",")[4]) for line in (elsewhere / "s.csv").read_text().splitlines()[1:]]
     assert np.allclose(got, expected, rtol=1e-6, atol=0)
+
+
+def test_a_nearest_patch_map_exports_with_the_kept_images(tmp_path):
+    X = np.random.default_rng(4).integers(0, 256, (60, 16, 16, 3), dtype=np.uint8)
+    det = AutoencoderDetector(model="conv_ae", model_options={"channels": [4], "patch_memory": 20}, epochs=1,
+                              verbose=0, random_state=0).fit(X)
+    det.metadata_ = {"maps": {"kind": det.model_.map_kind, "sigma": 1.0}}  # as aedetect fit keeps it
+    export_onnx(det, tmp_path / "m.onnx", maps=True)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    for n in (3, 20):  # any batch size, beyond the scoring chunks
+        _, maps = session.run(None, {"x": X[:n].astype(np.float32)})
+        expected = det.anomaly_map(X[:n], kind="nearest", sigma=1.0)
+        assert maps.shape == (n, 16, 16) and np.abs(maps - expected).max() < 1e-3 * expected.max()

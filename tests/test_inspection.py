@@ -186,8 +186,8 @@ def test_fit_and_evaluate_an_inspection_folder_from_the_command_line(tmp_path):
 
     root = mvtec(tmp_path / "part", n_train=60, n_test=5)
     run = CliRunner().invoke
-    fit = run(app, ["fit", str(root), "--model", "conv_ae", "--epochs", "3", "-q", "--out",
-                    str(tmp_path / "m")])
+    fit = run(app, ["fit", str(root), "--model", "conv_ae", "--epochs", "3", "-q", "--model-options",
+                    '{"patch_memory": 30}', "--out", str(tmp_path / "m")])  # nearest-patch maps
     assert fit.exit_code == 0, fit.output
     ev = run(app, ["evaluate", str(tmp_path / "m"), str(root), "--out", str(tmp_path / "e")])
     assert ev.exit_code == 0, ev.output
@@ -199,6 +199,7 @@ def test_fit_and_evaluate_an_inspection_folder_from_the_command_line(tmp_path):
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     stored = config["metadata"]["maps"]  # set on the held-out training images at fit
     assert stored["images"] == 6 and metrics["pixel"]["map_threshold"] == stored["threshold"]
+    assert stored["kind"] == metrics["map"]["kind"] == "nearest"  # the kind the model's maps suit
     assert 0 <= metrics["pixel"]["iou"] <= 1
     html = (tmp_path / "e" / "report.html").read_text()
     assert "<h2>Where the defects are</h2>" in html and "Worst misses" in html
@@ -211,6 +212,8 @@ def test_fit_and_evaluate_an_inspection_folder_from_the_command_line(tmp_path):
     sc = run(app, ["score", str(tmp_path / "m"), str(root / "test" / "scratch"), "--out",
                    str(tmp_path / "s.csv"), "--maps", str(tmp_path / "maps")])
     assert sc.exit_code == 0, sc.output
+    table = np.genfromtxt(tmp_path / "s.csv", delimiter=",", names=True, dtype=None, encoding="utf-8")
+    assert table.dtype.names[-1] == "map_max" and (table["map_max"] > 0).all()
     written = sorted(p.name for p in (tmp_path / "maps").iterdir())
     assert len(written) == 15 and written[:3] == ["train-00000-000.heat.png", "train-00000-000.mask.png",
                                                   "train-00000-000.overlay.png"]

@@ -114,3 +114,47 @@ def test_a_segmentation_head_learns_to_find_pasted_blobs(tmp_path):
                          ({"noise": "anomaly", "segment": True, "segment_weight": -1}, "segment_weight")):
         with pytest.raises(InputError, match=message):
             AutoencoderDetector(model="dae", model_options=bad, epochs=1, verbose=0).fit(X[:40])
+
+
+def test_nearest_patch_maps_measure_the_distance_to_remembered_training_patches(tmp_path):
+    import torch
+
+    from aedetect.data.splits import train_validation_split
+    from aedetect.patch_memory import patches
+
+    X = stripes(120)
+    det = AutoencoderDetector(model="conv_ae", model_options={"channels": [4], "patch_memory": 50}, epochs=1,
+                              random_state=0, verbose=0).fit(X)
+    kept = det.model_.memory.images[:, 0].float().numpy()
+    assert det.model_.map_kind == "nearest" and kept.shape == (50, 16, 16)
+    _, val = train_validation_split(len(X), det.validation_fraction, det.seed_)
+    assert not any(np.abs(kept - x / 255.0).max() < 1e-3 for x in X[val])  # never the held-out images
+    remembered = (kept[:3] * 255).round().astype(np.uint8)
+    assert np.abs(det.anomaly_map(remembered, kind="nearest", sigma=0)).max() < 1e-2  # itself is nearest
+    defect = stripes(10, seed=1)
+    defect[:, 3:7, 8:12] = 255
+    maps = det.anomaly_map(defect, kind="nearest", sigma=0)
+    # by brute force: each grid position's patch against every kept patch at that position or a step away
+    q = patches(torch.from_numpy(defect[:1, None] / 255.0).float())
+    bank = patches(torch.from_numpy(kept[:, None]))
+    g = q.shape[-1]
+
+    def steps(i):
+        return range(max(0, i - 1), min(g, i + 2))
+
+    grid = torch.tensor([[min(torch.cdist(q[:, :, i, j], bank[:, :, a, b]).min().item()
+                              for a in steps(i) for b in steps(j)) for j in range(g)] for i in range(g)])
+    expected = torch.nn.functional.interpolate(grid[None, None], size=(16, 16), mode="bilinear")[0, 0]
+    np.testing.assert_allclose(maps[0], expected.numpy(), atol=1e-3)
+    assert all(1 <= r <= 8 and 6 <= c <= 13 for r, c in (np.unravel_index(m.argmax(), m.shape) for m in maps))
+    normal = det.anomaly_map(stripes(10, seed=1), kind="nearest", sigma=0)
+    assert (maps.max(axis=(1, 2)) > 3 * normal.max()).all()
+    det.save(tmp_path / "m")
+    again = AutoencoderDetector.load(tmp_path / "m")
+    np.testing.assert_allclose(again.anomaly_map(defect, kind="nearest"),
+                               det.anomaly_map(defect, kind="nearest"))
+    with pytest.raises(InputError, match="patch_memory"):
+        AutoencoderDetector(model="conv_ae", model_options={"channels": [4]}, epochs=1, verbose=0).fit(
+            X[:40]).anomaly_map(X[:2], kind="nearest")
+    with pytest.raises(InputError, match="patch_memory"):
+        AutoencoderDetector(model_options={"patch_memory": 5}, epochs=1, verbose=0).fit(np.zeros((40, 5)))

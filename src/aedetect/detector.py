@@ -28,6 +28,7 @@ from aedetect.data.splits import group_validation_split, train_validation_split
 from aedetect.errors import InputError, NotFittedError
 from aedetect.models import build_model, model_config
 from aedetect.outlier import AnomalyScoreMixin
+from aedetect.patch_memory import sample_images
 from aedetect.scoring import ScoreHead, split_score_options
 from aedetect.thresholds import METHODS
 from aedetect.training import LR_SCHEDULES, train
@@ -157,6 +158,9 @@ class AutoencoderDetector(AnomalyScoreMixin, BaseEstimator):
                               seed=self.seed_, verbose=self.verbose, checkpoint=save,
                               checkpoint_every=checkpoint_every, resume=state, trim=self.trim,
                               precision=self.precision)
+        if self.model_.memory is not None:  # training images for nearest-patch maps (never X_val)
+            keep = sample_images(len(X_train), self.model_.config.patch_memory, self.seed_)
+            self.model_.memory.remember(self._to_tensor(np.asarray(X_train[keep])))
         self._fit_score(X_train, X_val)
         check_collapse(self.model_, self.model, X_train, X_val, self._to_tensor, self._scoring_batch_size(),
                        self.history_)

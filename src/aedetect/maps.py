@@ -3,6 +3,8 @@
 - ``"squared"``: the squared reconstruction error, averaged over the colour channels;
 - ``"ssim"``: 1 - SSIM (structural similarity in 11 x 11 Gaussian windows, sigma 1.5, as in
   AE-SSIM), averaged over the channels: differences of local structure rather than brightness;
+- ``"nearest"``: the distance of each patch to the nearest patch of remembered normal training
+  images at the same place (models with the option ``patch_memory``, :mod:`aedetect.patch_memory`);
 - ``"segment"``: the probability of a defect a segmentation head gives each pixel (models trained
   with one: ``dae`` with ``noise="anomaly", segment=True``, :mod:`aedetect.models.dae`).
 
@@ -19,7 +21,7 @@ import torch.nn.functional as F
 
 from aedetect.errors import InputError
 
-KINDS = ("squared", "ssim", "segment")
+KINDS = ("squared", "ssim", "nearest", "segment")
 SIGMA = 4.0  # the default smoothing, in pixels
 
 
@@ -68,6 +70,9 @@ def error_map(x: torch.Tensor, recon: torch.Tensor, kind: str = "squared",
     if kind == "segment":
         raise InputError("map kind 'segment' needs a model trained with a segmentation head (model dae "
                          "with model options noise='anomaly', segment=true); use squared or ssim")
+    if kind == "nearest":
+        raise InputError("map kind 'nearest' needs a model that keeps training images (model option "
+                         "patch_memory, e.g. 400); use squared or ssim")
     per_channel = (x - recon) ** 2 if kind == "squared" else 1 - ssim(x, recon)
     return blur(per_channel.mean(dim=1, keepdim=True), sigma)[:, 0]
 

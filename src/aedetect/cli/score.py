@@ -86,22 +86,24 @@ def _check_maps(folder: Path, detector, distributed: bool) -> None:
 
 
 def _mapped_scores(detector, pictures, X, lo: int, hi: int, names: list[str]):
-    """``(start, scores)`` of X[lo:hi] batch by batch, as ``iter_anomaly_score``; with ``pictures``
-    (:class:`~aedetect.map_images.MapPictures`) each batch's maps are drawn from the same pass."""
+    """``(start, scores, map maxima)`` of X[lo:hi] batch by batch, as ``iter_anomaly_score``; with
+    ``pictures`` (:class:`~aedetect.map_images.MapPictures`) each batch's maps are drawn from the same
+    pass and their maxima (an image score from the map) come along, else None."""
     import numpy as np
 
     from aedetect.map_images import BATCH
-    from aedetect.maps import stored_settings
+    from aedetect.maps import image_scores, stored_settings
 
     if pictures is None:
-        yield from detector.iter_anomaly_score(X, lo, hi)
+        for start, scores in detector.iter_anomaly_score(X, lo, hi):
+            yield start, scores, None
         return
     settings = stored_settings(detector)
     for start in range(lo, hi, BATCH):
         images = np.asarray(X[start:min(start + BATCH, hi)])
         scores, maps = detector.anomaly_map(images, **settings, return_scores=True)
         pictures.add(images, maps, names[start:start + len(images)])
-        yield start, scores
+        yield start, scores, image_scores(maps, "max")
 
 
 def _picture_names(parts) -> dict[str, list[str]]:
@@ -125,9 +127,11 @@ def score(
     distributed: bool = typer.Option(False, "--distributed", help="Share the rows among the processes "
                                      "torchrun starts; each writes its part, rank 0 merges them."),
     maps: Path = typer.Option(None, "--maps", help="Image models: a new folder for each image's heat map, "
-                              "overlay and (with the map threshold fit stores) binary mask, as PNG files."),
+                              "overlay and (with the map threshold fit stores) binary mask, as PNG files; "
+                              "the CSV gains map_max, the map's maximum: an image score from the map."),
 ) -> None:
-    """Write one row per sample: part, index, file, class, score, flagged (score > threshold).
+    """Write one row per sample: part, index, file, class, score, flagged (score > threshold),
+    and with --maps map_max.
     Scores are written batch by batch, so a .npy file larger than memory streams through.
     For an audio model: one row per clip, with its flagged time spans."""
     from contextlib import nullcontext
@@ -175,19 +179,20 @@ def score(
             def rows():  # scored batch by batch while the file is written: memory stays at one batch
                 for name, X, y, files in parts:
                     lo, hi = rank * len(X) // world, (rank + 1) * len(X) // world  # this process's share
-                    for start, scores in _mapped_scores(detector, drawing, X, lo, hi, names.get(name)):
+                    for start, scores, peaks in _mapped_scores(detector, drawing, X, lo, hi, names.get(name)):
                         count["rows"] += len(scores)
                         count["flagged"] += int((scores > detector.threshold_).sum())
                         for i, s in enumerate(scores, start):
-                            yield (name, i, files[i] if files else "",
+                            row = (name, i, files[i] if files else "",
                                    dataset.class_names[y[i]] if y is not None else "",
                                    f"{s:.8g}", int(s > detector.threshold_))
+                            yield row if peaks is None else (*row, f"{peaks[i - start]:.8g}")
 
             def shard(r: int) -> Path:
                 return out.with_name(f"{out.name}.part-{r}-of-{world}") if world > 1 else out
 
             with pictures as drawing:
-                write_csv(shard(rank), HEADER, rows())
+                write_csv(shard(rank), HEADER + (["map_max"] if maps is not None else []), rows())
             if maps is not None:
                 note = ("" if "threshold" in stored else "; no binary masks: the model holds no map "
                         "threshold (fit it on an inspection layout)")

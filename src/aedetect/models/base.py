@@ -19,6 +19,7 @@ from torch.nn import functional as F
 from aedetect.errors import InputError
 from aedetect.models.layers import ArchConfig, build_decoder, build_encoder, check_sizes
 from aedetect.models.transforms import check_transforms, n_transforms, transform, transform_batch
+from aedetect.patch_memory import PatchMemory
 
 
 class Autoencoder(nn.Module):
@@ -46,6 +47,8 @@ class Autoencoder(nn.Module):
         self.head = nn.Linear(self.features, config.latent) if config.latent else nn.Identity()
         self.decoder = build_decoder(self.input_shape, config, self.latent_size)  # (B, latent) -> (B, *in)
         self.n_transforms = n_transforms(config)
+        # kept training images for kind="nearest" maps (filled by the detector after training)
+        self.memory = PatchMemory(self.input_shape) if config.patch_memory else None
         if self.n_transforms:  # (B, F) -> (B, transforms): which transform was applied
             self.transform_head = nn.Linear(self.features, self.n_transforms)
 
@@ -132,8 +135,11 @@ class Autoencoder(nn.Module):
 
     @property
     def map_kind(self) -> str:
-        """The map kind that suits the model (what ``aedetect fit`` keeps for its maps): 1 - SSIM
-        for a model trained with loss='ssim' (AE-SSIM), else the squared error."""
+        """The map kind that suits the model (what ``aedetect fit`` keeps for its maps): the nearest
+        patch for a model with a patch memory, 1 - SSIM for one trained with loss='ssim' (AE-SSIM),
+        else the squared error."""
+        if self.memory is not None:
+            return "nearest"
         return "ssim" if self.config.loss == "ssim" else "squared"
 
     def pixel_map(self, x: torch.Tensor, recon: torch.Tensor, kind: str, sigma: float) -> torch.Tensor:
@@ -141,6 +147,8 @@ class Autoencoder(nn.Module):
         families with a map of their own add kinds)."""
         from aedetect.maps import error_map
 
+        if kind == "nearest" and self.memory is not None:
+            return self.memory(x, sigma)
         return error_map(x, recon, kind, sigma)
 
     def transform_features(self, x: torch.Tensor, ks: Sequence[int] | None = None) -> torch.Tensor:

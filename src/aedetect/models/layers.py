@@ -48,6 +48,7 @@ class ArchConfig:
     transforms: str | None = None  # None, "rotate", "rotate_flip" or "geom": self-supervised transform head
     transform_draws: int = 1  # random transforms per image in each training batch
     transform_weight: float = 1.0  # weight of the transform head's cross-entropy in the loss
+    patch_memory: int = 0  # images: training images kept for nearest-patch maps (aedetect.patch_memory)
 
 
 MAX_WIDTH = 65536  # units of one dense layer, channels of one conv, size of the latent code
@@ -78,6 +79,10 @@ def check_sizes(config: ArchConfig, input_shape: tuple[int, ...]) -> None:
         _ints("latent", config.latent, 1, MAX_WIDTH)
     _ints("channels", config.channels, 1, MAX_WIDTH)
     _ints("strides", config.strides, 1, 16)
+    _ints("patch_memory", config.patch_memory, 0, 100_000)
+    if config.patch_memory and (len(input_shape) != 3 or min(input_shape[1:]) < 8):
+        raise InputError(f"patch_memory keeps images for nearest-patch maps: it needs images of at least "
+                         f"8 x 8 pixels; got inputs of shape {tuple(input_shape)}; leave patch_memory at 0")
 
 
 def resolve_arch(config: ArchConfig, input_shape: tuple[int, ...]) -> str:
