@@ -156,6 +156,8 @@ def test_each_kind_scores_as_offline_with_its_extras(server, folders):
 
     shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(heat))))
     assert shown.shape == (16, 16) and shown[:4, :4].mean() > shown[8:, 8:].mean()  # the corner is hot
+    counted = client.models()
+    assert {m["name"]: m["served"]["with_maps"] for m in counted}["img"] == 2
 
     tab = TableDetector.load(folders / "tab")
     rows = plant(4, seed=2)

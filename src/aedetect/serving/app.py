@@ -80,6 +80,7 @@ def build_app(models: list[ServedModel], *, limits: Limits | None = None, token:
     if len(by_name) != len(models):
         raise ValueError("two models share a name: give each folder its own name")
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aedetect-score")
+    mapped = {m.name: 0 for m in models}  # requests with maps= (scored outside the micro-batches)
     batchers = {m.name: MicroBatcher(m.score, m.join, executor, max_batch=max_batch, max_wait=max_wait)
                 for m in models}
 
@@ -103,7 +104,8 @@ def build_app(models: list[ServedModel], *, limits: Limits | None = None, token:
 
     def described(m: ServedModel) -> dict:
         b = batchers[m.name]
-        return {**m.describe(), "served": {"requests": b.requests, "batches": b.batches}}
+        return {**m.describe(), "served": {"requests": b.requests, "batches": b.batches,
+                                           "with_maps": mapped[m.name]}}
 
     async def list_models(request: Request):
         return JSONResponse([described(m) for m in models])
@@ -121,6 +123,7 @@ def build_app(models: list[ServedModel], *, limits: Limits | None = None, token:
         inputs = await _inputs(request, served, limits)
         loop = asyncio.get_running_loop()
         if options.get("maps"):  # scores and maps from one pass, outside the micro-batches
+            mapped[served.name] += 1
             scores, extras = await loop.run_in_executor(executor, served.scores_and_maps, inputs,
                                                         options["maps"])
         else:
