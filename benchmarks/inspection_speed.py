@@ -52,6 +52,7 @@ def main() -> None:
                                   verbose=0).fit(train)
     train_s = time.perf_counter() - start
     kind = det.model_.map_kind
+    kept = len(det.model_.memory.images) if det.model_.memory is not None else 0
     det.anomaly_map(test[:8], kind=kind)  # warm-up
     rates = {"separate": [], "one pass": []}
     for _ in range(args.repeat):
@@ -63,13 +64,14 @@ def main() -> None:
         det.anomaly_map(test, kind=kind, return_scores=True)
         rates["one pass"].append(len(test) / (time.perf_counter() - start))
     result = {"size": args.size, "epochs": args.epochs, "patch_memory": args.patch_memory, "map_kind": kind,
+              "kept_images": kept,
               "train_images": len(train), "train_seconds": train_s,
               "seconds_per_epoch": train_s / args.epochs, "test_images": len(test),
               "images_per_second_with_maps": float(np.median(rates["one pass"])),
               "images_per_second_score_then_maps": float(np.median(rates["separate"]))}
     text = ("**Tire (MVTec 3D-AD RGB copy, reduced to 300x400) at "
             f"{args.size}x{args.size}: conv AE (batch norm), {args.epochs} epochs, {kind} maps"
-            + (f" ({args.patch_memory} training images kept)" if args.patch_memory else "") + "**\n\n"
+            + (f" (patch_memory={args.patch_memory}: {kept} training images kept)" if kept else "") + "**\n\n"
             "| train images | train s | s per epoch | test images | images/s scored with maps, one pass "
             "(`anomaly_map(return_scores=True)`) | images/s, `anomaly_score` then `anomaly_map` |\n"
             "|---|---|---|---|---|---|\n"

@@ -194,12 +194,43 @@ def inspection_choice(folder: str) -> str:
             f"{verdict}.")
 
 
+# the inspection issue's targets (issue 29), not results: (set, metric) -> target
+INSPECTION_TARGETS = {("tire", "image_auroc"): 0.85, ("tire", "pixel_auroc"): 0.98, ("tire", "aupro"): 0.92,
+                      ("magnetic-tile", "image_auroc"): 0.90, ("magnetic-tile", "pixel_auroc"): 0.90,
+                      ("magnetic-tile", "aupro"): 0.75}
+
+
+def inspection_headline(folder: str) -> str:
+    """Per inspection set and metric: the mean-image floor, the best trained configuration of a run
+    (means over its seeds) and the issue's target."""
+    from aedetect.benchmarking.inspection import CONFIGS
+
+    path = RESULTS / folder / "results.json"
+    if not path.exists():
+        return _missing("inspection")
+    summary = json.loads(path.read_text())["summary"]
+    out = ["| set | metric | mean-image floor | best trained configuration | target |",
+           "|---|---|---|---|---|"]
+    for s, by_config in summary.items():
+        for k in ("image_auroc", "pixel_auroc", "aupro"):
+            trained = {c: v[k]["mean"] for c, v in by_config.items() if CONFIGS[c][0] and v[k]}
+            if not trained:
+                continue
+            best = max(trained, key=trained.get)
+            target = INSPECTION_TARGETS.get((s, k))
+            out.append(f"| {s} | {k.replace('_', ' ').replace('auroc', 'AUROC').replace('aupro', 'AUPRO')} | "
+                       f"{by_config['mean-image'][k]['mean']:.3f} | {trained[best]:.3f} ({best}) | "
+                       f"{f'{target:.2f}' if target else 'reported'} |")
+    return "\n".join(out)
+
+
 def render() -> dict[Path, str]:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), keep_trailing_newline=True,
                       undefined=StrictUndefined, autoescape=False)
     env.globals.update(header=header, from_line=from_line, tables=tables, seed_means=seed_means,
                        section=section, ablation=ablation, summary=summary,
-                       tabular_headline=tabular_headline, inspection_choice=inspection_choice)
+                       tabular_headline=tabular_headline, inspection_choice=inspection_choice,
+                       inspection_headline=inspection_headline)
     return {path: env.get_template(name).render() for name, path in PAGES.items()}
 
 

@@ -161,11 +161,13 @@ def test_evaluation_finds_the_defects(tmp_path):
 
 def test_a_slice_of_the_real_tire_set():
     """MVTec 3D-AD tire (reduced copy): the masks pair with the images, and the untrained
-    mean-image map's location prior scores as measured (pixel AUROC about 0.96)."""
+    mean-image map's location prior scores as measured (pixel AUROC about 0.96), and nearest-patch
+    maps clear it."""
     import torch
 
     from aedetect.maps import blur
-    from aedetect.metrics import pixel_auroc
+    from aedetect.metrics import aupro, pixel_auroc
+    from aedetect.patch_memory import PatchMemory
 
     data = open_inspection(real_data("mvtec3d-tire"))
     assert data.layout == "mvtec-3d-rgb" and len(data.train) == 210 and len(data.test) == 112
@@ -175,6 +177,11 @@ def test_a_slice_of_the_real_tire_set():
     assert 0 < masks.mean() < 0.01
     maps = blur(torch.from_numpy(((test - train.mean(0)) ** 2).mean(-1))[:, None], 2.0)[:, 0].numpy()
     assert pixel_auroc(masks, maps) > 0.9
+    # nearest-patch maps of the same 60 images clear that floor (measured 0.968 / 0.895 against 0.961 / 0.865)
+    memory = PatchMemory((3, 64, 64))
+    memory.remember(torch.from_numpy(train).permute(0, 3, 1, 2))
+    near = memory(torch.from_numpy(test).permute(0, 3, 1, 2), 2.0).numpy()
+    assert pixel_auroc(masks, near) > pixel_auroc(masks, maps) and aupro(masks, near) > aupro(masks, maps)
 
 
 def test_fit_and_evaluate_an_inspection_folder_from_the_command_line(tmp_path):

@@ -9,6 +9,11 @@ nearest remembered patch at the same grid position or one step away, brought to 
 (bilinear) and smoothed. It learns nothing: where normal parts vary in place (a tyre's tread,
 lighting) it remembers the variation instead of averaging it away, as the mean image does. The
 network's scores are untouched; ``aedetect fit`` keeps ``"nearest"`` as the map kind of such a model.
+
+Cost: each image is compared with 9 x N patches at every grid position (at 256x256 RGB with 189 kept
+images, 7.8 images/s on 2 CPU cores against 64 for a reconstruction map), and the kept patches take
+about 16 bytes per input value per kept image in memory (1.3 GB for 400 RGB images of 256x256), about
+twice that while mapping. Fewer kept images cost proportionally less.
 """
 
 from __future__ import annotations
