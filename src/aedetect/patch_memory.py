@@ -52,11 +52,13 @@ class PatchMemory(nn.Module):
     def remember(self, images: torch.Tensor) -> None:
         """Keep these (N, C, H, W) images, scaled as the network sees them."""
         self.images = images.detach().to(self.images.device, torch.float16).contiguous()
+        self._cache = None
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         key = prefix + "images"
         if key in state_dict:  # as many images as the saved model kept
             self.images = torch.zeros_like(state_dict[key], dtype=torch.float16)
+            self._cache = None
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
