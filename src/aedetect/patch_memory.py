@@ -67,17 +67,16 @@ class PatchMemory(nn.Module):
             return self._map(x, sigma)
 
     def _bank(self, exporting: bool) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int]]:
-        """The kept images' patches as ((Gh + 2) * (Gw + 2), N, D), the grid padded by one step on
-        each side (edge repeated), their squared norms ((Gh + 2) * (Gw + 2), 1, N), and (Gh, Gw);
-        made once per set of kept images (not when exporting)."""
+        """The kept images' patches as (Gh * Gw, N, D), their squared norms (Gh * Gw, 1, N), and
+        (Gh, Gw); made once per set of kept images (not when exporting)."""
         key = None if exporting else (self.images.data_ptr(), tuple(self.images.shape), self.images.device)
         if key is not None and self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         if len(self.images) == 0:
             raise RuntimeError("the patch memory is empty: the model was not fitted")
         bank = patches(self.images.float())  # (N, D, Gh, Gw)
-        padded = F.pad(bank, (1, 1, 1, 1), mode="replicate").flatten(2).permute(2, 0, 1).contiguous()
-        out = (padded, padded.pow(2).sum(-1)[:, None], tuple(bank.shape[-2:]))
+        flat = bank.flatten(2).permute(2, 0, 1).contiguous()
+        out = (flat, flat.pow(2).sum(-1)[:, None], tuple(bank.shape[-2:]))
         self._cache = (key, out) if key is not None else None
         return out
 
@@ -88,17 +87,18 @@ class PatchMemory(nn.Module):
         bank, bank_sq, (gh, gw) = self._bank(exporting)
         queries = [patches(c.float()).flatten(2).permute(2, 0, 1).contiguous()  # (G * G, b, D) each
                    for c in ([x] if exporting else x.split(CHUNK))]
-        # index of grid position (i, j)'s upper-left neighbour in the padded bank; + a rows + b columns
-        # (a, b in 0, 1, 2) reach its 9 neighbours
         rows, cols = torch.arange(gh, device=x.device), torch.arange(gw, device=x.device)
-        at = (rows[:, None] * (gw + 2) + cols).flatten()
         best = None  # (G * G, B): the nearest squared distance so far, less the query's own squared norm
-        for a in range(3):
-            for b in range(3):
-                near = bank.index_select(0, at + a * (gw + 2) + b)  # (G * G, N, D)
-                near_sq = bank_sq.index_select(0, at + a * (gw + 2) + b)  # (G * G, 1, N)
-                found = torch.cat([torch.baddbmm(near_sq, q, near.transpose(1, 2), alpha=-2).amin(dim=2)
-                                   for q in queries], dim=1)
+        for a in (-1, 0, 1):  # position p meets the kept patches at p + (a, b) where that is on the grid
+            for b in (-1, 0, 1):
+                # the query each kept position r meets is the one at r - (a, b): the bank stays in place
+                meets = ((rows - a).clamp(0, gh - 1)[:, None] * gw + (cols - b).clamp(0, gw - 1)).flatten()
+                found = torch.cat([torch.baddbmm(bank_sq, q.index_select(0, meets), bank.transpose(1, 2),
+                                                 alpha=-2).amin(dim=2) for q in queries], dim=1)  # at r
+                back = ((rows + a).clamp(0, gh - 1)[:, None] * gw + (cols + b).clamp(0, gw - 1)).flatten()
+                inside = (((rows + a >= 0) & (rows + a < gh))[:, None]
+                          & ((cols + b >= 0) & (cols + b < gw))).flatten()
+                found = found.index_select(0, back).masked_fill(~inside[:, None], float("inf"))  # at p
                 best = found if best is None else torch.minimum(best, found)
         q_sq = torch.cat([q.pow(2).sum(-1) for q in queries], dim=1)  # (G * G, B)
         grid = (best + q_sq).clamp_min(0).sqrt().T.unflatten(1, (gh, gw))[:, None]
