@@ -6,14 +6,14 @@ sample of the training share: never the held-out images that set the map thresho
 map on a grid of patches (side ``patch = max(4, min(H, W) // 16)`` pixels, a step of half that,
 about 32 x 32 positions whatever the size) is the Euclidean distance of each of its patches to the
 nearest remembered patch at the same grid position or one step away, brought to the input's size
-(bilinear) and smoothed. It learns nothing: where normal parts vary in place (a tyre's tread,
+(bilinear) and smoothed. It learns nothing: where normal parts vary in place (a tire's tread,
 lighting) it remembers the variation instead of averaging it away, as the mean image does. The
 network's scores are untouched; ``aedetect fit`` keeps ``"nearest"`` as the map kind of such a model.
 
 Cost: each image is compared with 9 x N patches at every grid position (at 256x256 RGB with 189 kept
-images, 7.8 images/s on 2 CPU cores against 64 for a reconstruction map), and the kept patches take
-about 16 bytes per input value per kept image in memory (1.3 GB for 400 RGB images of 256x256), about
-twice that while mapping. Fewer kept images cost proportionally less.
+images, 16.5 images/s on 2 CPU cores against 64 for a reconstruction map), and the kept patches take
+about 16 bytes per input value per kept image in memory (1.3 GB for 400 RGB images of 256x256).
+Fewer kept images cost less (benchmarks/studies/inspection.md measures how much).
 """
 
 from __future__ import annotations
