@@ -200,6 +200,15 @@ INSPECTION_TARGETS = {("tire", "image_auroc"): 0.85, ("tire", "pixel_auroc"): 0.
                       ("magnetic-tile", "aupro"): 0.75}
 
 
+def published_inspection(names: tuple[str, ...] | None = None) -> str:
+    """The published MVTec AD means of published.json's inspection entry (``names``: those methods),
+    as one sentence for context."""
+    entry = PUBLISHED["inspection"]
+    shown = [(m, v) for m, v in entry["methods"].items() if names is None or m in names]
+    return "; ".join(f"{m} " + " / ".join(f"{k} {x:.1f}" for k, x in v.items() if k != "source")
+                     for m, v in shown)
+
+
 def inspection_headline(folder: str) -> str:
     """Per inspection set and metric: the mean-image floor, the best trained configuration of a run
     (means over its seeds) and the issue's target."""
@@ -230,7 +239,7 @@ def render() -> dict[Path, str]:
     env.globals.update(header=header, from_line=from_line, tables=tables, seed_means=seed_means,
                        section=section, ablation=ablation, summary=summary,
                        tabular_headline=tabular_headline, inspection_choice=inspection_choice,
-                       inspection_headline=inspection_headline)
+                       inspection_headline=inspection_headline, published_inspection=published_inspection)
     return {path: env.get_template(name).render() for name, path in PAGES.items()}
 
 
