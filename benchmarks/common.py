@@ -38,3 +38,28 @@ def write(name: str, payload: dict, markdown: str) -> None:
     head = (f"- command: `{p['command']}`\n- date: {p['date']}\n- machine: {p['machine']}\n"
             f"- seeds: {p['seeds']}\n\n")
     (RESULTS / f"{name}.md").write_text(f"# {name}\n\n" + head + markdown + "\n")
+
+
+def image_tensor(images):
+    """uint8 images (N, H, W) or (N, H, W, C) -> float (N, C, H, W) in [0, 1]."""
+    import torch
+
+    t = torch.from_numpy(images).float() / 255.0
+    return t[:, None] if t.ndim == 3 else t.permute(0, 3, 1, 2)
+
+
+def patch_memory_of(images):
+    """An ``aedetect.patch_memory.PatchMemory`` keeping these uint8 images, as a model would."""
+    from aedetect.patch_memory import PatchMemory
+
+    memory = PatchMemory(tuple(image_tensor(images[:1]).shape[1:]))
+    memory.remember(image_tensor(images))
+    return memory
+
+
+def nearest_maps(memory, images, sigma: float, batch: int = 64):
+    """(N, H, W) nearest-patch maps of uint8 images, ``batch`` at a time."""
+    import torch
+
+    return torch.cat([memory(image_tensor(images[i:i + batch]), sigma)
+                      for i in range(0, len(images), batch)]).numpy()

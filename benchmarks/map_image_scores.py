@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import provenance, write  # noqa: E402
+from common import nearest_maps, patch_memory_of, provenance, write  # noqa: E402
 
 SETS = {"tire": "mvtec3d-tire", "magnetic-tile": "magnetic-tile"}
 SCORES = {"max": ("max", 1.0), "top 1%": ("topk", 0.01), "top 10%": ("topk", 0.10)}
@@ -33,13 +33,10 @@ SCORES = {"max": ("max", 1.0), "top 1%": ("topk", 0.01), "top 10%": ("topk", 0.1
 
 def maps_of(root: Path, name: str, size: int) -> tuple[dict, np.ndarray]:
     """The test images' labels and their two maps (smoothed by the benchmark's sigma)."""
-    import torch
-
     from aedetect.benchmarking.inspection import SIGMA, MeanImage
     from aedetect.data.images import ImageFolder
     from aedetect.data.inspection import open_inspection
     from aedetect.inspection_evaluation import test_images
-    from aedetect.patch_memory import PatchMemory
 
     data = open_inspection(root / SETS[name], seed=0)
     X = np.asarray(ImageFolder(data.train, size=(size, size)))
@@ -47,14 +44,7 @@ def maps_of(root: Path, name: str, size: int) -> tuple[dict, np.ndarray]:
     mean.input_shape_ = X.shape[1:]
     T, y = test_images(mean, data)
     T = np.asarray(T)
-
-    def tensor(a):
-        t = torch.from_numpy(a).float() / 255.0
-        return t[:, None] if t.ndim == 3 else t.permute(0, 3, 1, 2)
-
-    memory = PatchMemory(tensor(X[:1]).shape[1:])
-    memory.remember(tensor(X))
-    near = torch.cat([memory(tensor(T[i:i + 64]), SIGMA) for i in range(0, len(T), 64)]).numpy()
+    near = nearest_maps(patch_memory_of(X), T, SIGMA)
     return {"mean-image": mean.anomaly_map(T), "nearest": near}, y
 
 

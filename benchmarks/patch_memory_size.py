@@ -22,23 +22,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import provenance, write  # noqa: E402
+from common import nearest_maps, patch_memory_of, provenance, write  # noqa: E402
 
 SETS = {"tire": "mvtec3d-tire", "magnetic-tile": "magnetic-tile"}
 KEEP = (25, 50, 100, 200, None)  # None: every training image
-
-
-def tensor(a: np.ndarray):
-    import torch
-
-    t = torch.from_numpy(a).float() / 255.0
-    return t[:, None] if t.ndim == 3 else t.permute(0, 3, 1, 2)
-
-
-def mapped(memory, T: np.ndarray, sigma: float) -> np.ndarray:
-    import torch
-
-    return torch.cat([memory(tensor(T[i:i + 64]), sigma) for i in range(0, len(T), 64)]).numpy()
 
 
 def main() -> None:
@@ -49,7 +36,7 @@ def main() -> None:
     from aedetect.data.inspection import open_inspection
     from aedetect.inspection_evaluation import read_masks
     from aedetect.metrics import aupro, evaluate_scores, pixel_auroc
-    from aedetect.patch_memory import PatchMemory, sample_images
+    from aedetect.patch_memory import sample_images
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=os.environ.get("AEDETECT_DATA", "../shared/data"))
@@ -66,20 +53,19 @@ def main() -> None:
             T = np.asarray(ImageFolder(data.test, size=(size, size)))
             masks = read_masks(data.masks, (size, size)) if size == 128 else None
             for keep in KEEP:
-                memory = PatchMemory(tensor(X[:1]).shape[1:])
-                memory.remember(tensor(X[sample_images(len(X), keep or len(X), 0)]))
+                memory = patch_memory_of(X[sample_images(len(X), keep or len(X), 0)])
                 row = {"set": s, "size": size, "kept": len(memory.images)}
                 if masks is not None:
-                    maps = mapped(memory, T, SIGMA)
+                    maps = nearest_maps(memory, T, SIGMA)
                     peaks = maps.reshape(len(maps), -1).max(axis=1)
                     row.update(pixel_auroc=pixel_auroc(masks, maps), aupro=aupro(masks, maps),
                                image_auroc=evaluate_scores(y, peaks, np.inf)["auroc"])
                 else:
-                    mapped(memory, T[:16], SIGMA)  # warm-up: the kept patches are made once
+                    nearest_maps(memory, T[:16], SIGMA)  # warm-up: the kept patches are made once
                     rates = []
                     for _ in range(args.repeat):
                         start = time.perf_counter()
-                        mapped(memory, T, SIGMA)
+                        nearest_maps(memory, T, SIGMA)
                         rates.append(len(T) / (time.perf_counter() - start))
                     row["images_per_second"] = float(np.median(rates))
                 rows.append(row)
